@@ -16,8 +16,9 @@ from stockade.policy.config import Config, load_config
 from stockade.policy.gate import FAIL_ON_CHOICES, gate
 from stockade.report import OutputFormat, reporter_for
 from stockade.rules.catalogue import load_catalogue
-from stockade.scan import ScanSettings, scan_paths
-from stockade.sources.files import DEFAULT_MAX_FILE_BYTES, LoadOptions
+from stockade.scan import ScanSettings, scan_load_result
+from stockade.sources.files import DEFAULT_MAX_FILE_BYTES, LoadOptions, LoadResult, load_paths
+from stockade.sources.nodefiles import load_node
 
 
 class ScanFormat(StrEnum):
@@ -80,14 +81,19 @@ def scan(
         False, "--no-render", help="Do not run kubectl kustomize / helm template."
     ),
     explain: bool = typer.Option(False, "--explain", help="Table: add how to fix each rule."),
+    node: Path | None = typer.Option(
+        None,
+        "--node",
+        help="Node root (/ on the node, or a copy): read static pods, kubelet config and flags.",
+    ),
 ) -> int:
     """Scan Kubernetes manifests and report security findings."""
-    if not paths:
+    if not paths and node is None:
         raise UsageError(
             "nothing to scan",
             "Give files or directories, e.g. `stockade scan k8s/`, or - for stdin.",
         )
-    config, _ = load_config(config_path, paths)
+    config, _ = load_config(config_path, paths or [])
     config = _merge_cli(config, fail_on, allowed_registry, disable, enable, skip_namespace)
     registry = load_catalogue()
     unknown = config.unknown_rule_ids(set(registry.ids()))
@@ -96,11 +102,11 @@ def scan(
             f"unknown rule id(s): {', '.join(unknown)}",
             "List the rules with `stockade rules list`.",
         )
-    result = scan_paths(
-        paths,
-        ScanSettings(config=config),
-        LoadOptions(max_file_bytes=max_file_size, render=not no_render),
-    )
+    options = LoadOptions(max_file_bytes=max_file_size, render=not no_render)
+    loaded = load_paths(paths, options) if paths else LoadResult()
+    if node is not None:
+        loaded.extend(load_node(node, options))
+    result = scan_load_result(loaded, ScanSettings(config=config, hardening=node is not None))
     if fmt is ScanFormat.TABLE:
         if output is not None:
             with output.open("w", encoding="utf-8") as fh:
