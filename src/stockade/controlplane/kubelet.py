@@ -181,8 +181,10 @@ class Kubelet:
                 written = f"{'.'.join(str(p) for p in spec.path)}: {node}"
                 kind = "bool" if spec.type == "gate" else spec.type
                 return Setting(_convert(node, kind), "file", self.config, spec.path, written)
-            return Setting(spec.file_default, "file-default", self.config, _parent(self.config, spec.path))
-        return Setting(spec.flag_default, "flag-default", self.anchor, ("flags",))
+            default = _convert(spec.file_default, spec.type) if spec.type == "duration" else spec.file_default
+            return Setting(default, "file-default", self.config, _parent(self.config, spec.path))
+        default = _convert(spec.flag_default, spec.type) if spec.type == "duration" else spec.flag_default
+        return Setting(default, "flag-default", self.anchor, ("flags",))
 
 
 def _parent(res: Resource, path: FieldPath) -> FieldPath:

@@ -166,7 +166,14 @@ def _authz(mode: str, present: bool) -> Check:
             return []
         want = f"includes {mode}" if present else f"does not include {mode}"
         path = where.path if where else comp.anchor
-        return [Problem(f"{comp.name}: {shown}; expected an authorizer chain that {want}", path, mode)]
+        return [
+            Problem(
+                f"{comp.name}: {shown}; expected an authorizer chain that {want}, "
+                "e.g. --authorization-mode=Node,RBAC",
+                path,
+                mode,
+            )
+        ]
 
     return check
 
