@@ -45,8 +45,12 @@ def test_omitted_rotate_certificates_is_false() -> None:
 
 def test_flags_only_kubelet_uses_flag_defaults() -> None:
     fired = _rules(_flags('KUBELET_EXTRA_ARGS="--node-ip=10.0.0.1"'))
-    assert {"kubelet-anonymous-auth", "kubelet-authorization-mode", "kubelet-read-only-port",
-            "kubelet-exposed"} <= fired
+    assert {
+        "kubelet-anonymous-auth",
+        "kubelet-authorization-mode",
+        "kubelet-read-only-port",
+        "kubelet-exposed",
+    } <= fired
 
 
 def test_flags_override_file_both_ways() -> None:
@@ -75,7 +79,11 @@ def test_flag_forms() -> None:
         ["kube-apiserver", "--a=1", "--b", "2", "--profiling", "false", "-c", "x", "--a=3"]
     )
     assert [(f.name, f.value) for f in flags] == [
-        ("a", "1"), ("b", "2"), ("profiling", None), ("c", "x"), ("a", "3")
+        ("a", "1"),
+        ("b", "2"),
+        ("profiling", None),
+        ("c", "x"),
+        ("a", "3"),
     ]
 
 
@@ -95,9 +103,16 @@ def test_apiserver_defaults_both_ways() -> None:
     assert "apiserver-service-account-lookup" not in fired  # default true
     assert "apiserver-always-admit" not in fired
     assert "apiserver-service-account-admission" not in fired  # on by default
-    fired = _rules([_apiserver("--authorization-mode", "Node,RBAC",
-                               "--enable-admission-plugins=NodeRestriction",
-                               "--enable-admission-plugins=AlwaysAdmit")])
+    fired = _rules(
+        [
+            _apiserver(
+                "--authorization-mode",
+                "Node,RBAC",
+                "--enable-admission-plugins=NodeRestriction",
+                "--enable-admission-plugins=AlwaysAdmit",
+            )
+        ]
+    )
     assert "apiserver-authorization-always-allow" not in fired
     assert "apiserver-node-restriction" not in fired  # repeated list flags accumulate
     assert "apiserver-always-admit" in fired

@@ -117,8 +117,6 @@ def test_mirror_pods_get_the_same_checks(tree: str) -> None:
         if f.resource.kind == "Pod" and f.category is Category.CONTROL_PLANE
     }
     live_result = scan_inventory(Inventory(live), ScanSettings(hardening=True))
-    from_live = {
-        f.rule for f in live_result.findings if f.category is Category.CONTROL_PLANE
-    }
+    from_live = {f.rule for f in live_result.findings if f.category is Category.CONTROL_PLANE}
     assert from_live == from_files
     assert any("kubelet" in ne.reason for ne in live_result.not_evaluated)

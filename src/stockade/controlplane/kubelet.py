@@ -49,12 +49,18 @@ FIELDS: dict[str, Field] = {
         "anonymous-auth", ("authentication", "anonymous", "enabled"), False, True, "bool"
     ),
     "webhook-authn": Field(
-        "authentication-token-webhook", ("authentication", "webhook", "enabled"), True, False, "bool"
+        "authentication-token-webhook",
+        ("authentication", "webhook", "enabled"),
+        True,
+        False,
+        "bool",
     ),
     "authorization-mode": Field(
         "authorization-mode", ("authorization", "mode"), "Webhook", "AlwaysAllow"
     ),
-    "client-ca-file": Field("client-ca-file", ("authentication", "x509", "clientCAFile"), None, None),
+    "client-ca-file": Field(
+        "client-ca-file", ("authentication", "x509", "clientCAFile"), None, None
+    ),
     "read-only-port": Field("read-only-port", ("readOnlyPort",), 0, 10255, "int"),
     "streaming-idle-timeout": Field(
         "streaming-connection-idle-timeout",
@@ -181,9 +187,15 @@ class Kubelet:
                 written = f"{'.'.join(str(p) for p in spec.path)}: {node}"
                 kind = "bool" if spec.type == "gate" else spec.type
                 return Setting(_convert(node, kind), "file", self.config, spec.path, written)
-            default = _convert(spec.file_default, spec.type) if spec.type == "duration" else spec.file_default
+            default = (
+                _convert(spec.file_default, spec.type)
+                if spec.type == "duration"
+                else spec.file_default
+            )
             return Setting(default, "file-default", self.config, _parent(self.config, spec.path))
-        default = _convert(spec.flag_default, spec.type) if spec.type == "duration" else spec.flag_default
+        default = (
+            _convert(spec.flag_default, spec.type) if spec.type == "duration" else spec.flag_default
+        )
         return Setting(default, "flag-default", self.anchor, ("flags",))
 
 

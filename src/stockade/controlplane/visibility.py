@@ -63,8 +63,10 @@ class Visibility:
 
     def reason(self, needs: set[str] | frozenset[str]) -> str:
         """Why rules with these unmet needs cannot run."""
-        return "; ".join(self.reasons.get(n, f"needs {n}, which this source does not provide")
-                         for n in sorted(needs))
+        return "; ".join(
+            self.reasons.get(n, f"needs {n}, which this source does not provide")
+            for n in sorted(needs)
+        )
 
 
 def _referenced_reason(inventory: Inventory, api: Component, need: str) -> str | None:

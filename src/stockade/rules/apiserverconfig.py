@@ -50,7 +50,9 @@ def _encryption(comp: Component, inv: Inventory) -> Iterator[Violation]:
     entries = cfg.obj.get("resources")
     entries = entries if isinstance(entries, list) else []
     covering = [
-        (i, e) for i, e in enumerate(entries) if isinstance(e, dict) and _covers_secrets(e.get("resources"))
+        (i, e)
+        for i, e in enumerate(entries)
+        if isinstance(e, dict) and _covers_secrets(e.get("resources"))
     ]
     if not covering:
         yield Violation(
@@ -85,7 +87,11 @@ def _encryption(comp: Component, inv: Inventory) -> Iterator[Violation]:
             key="weak-provider",
             resource=cfg,
         )
-    elif name == "kms" and isinstance(first.get("kms"), dict) and first["kms"].get("apiVersion") != "v2":
+    elif (
+        name == "kms"
+        and isinstance(first.get("kms"), dict)
+        and first["kms"].get("apiVersion") != "v2"
+    ):
         yield Violation(
             f"EncryptionConfiguration {cfg.origin.file}: the first provider is KMS v1, "
             "deprecated and disabled by default since Kubernetes 1.29; expected kms apiVersion v2",
@@ -115,8 +121,11 @@ def _encryption(comp: Component, inv: Inventory) -> Iterator[Violation]:
     severity=Severity.HIGH,
     category=Category.CONTROL_PLANE,
     target=Target.INVENTORY,
-    frameworks={"cis": ["1.2.27", "1.2.28"], "nsa": ["NSA-NET-SECRETS", "NSA-NET-CONTROLPLANE"],
-                "owasp": ["K03:2025"]},
+    frameworks={
+        "cis": ["1.2.27", "1.2.28"],
+        "nsa": ["NSA-NET-SECRETS", "NSA-NET-CONTROLPLANE"],
+        "owasp": ["K03:2025"],
+    },
     needs=(APISERVER, "encryption-config"),
     remediation="""Write an EncryptionConfiguration (apiserver.config.k8s.io/v1) whose entry for
     secrets (and configmaps if they hold sensitive data) lists a kms provider with apiVersion v2
@@ -136,7 +145,14 @@ _REQUIRED = (
     ("pods/exec", {"": {"pods/exec", "pods/attach", "pods/portforward"}}, "pods/exec"),
     (
         "RBAC changes",
-        {"rbac.authorization.k8s.io": {"roles", "rolebindings", "clusterroles", "clusterrolebindings"}},
+        {
+            "rbac.authorization.k8s.io": {
+                "roles",
+                "rolebindings",
+                "clusterroles",
+                "clusterrolebindings",
+            }
+        },
         "roles",
     ),
     ("secrets access", {"": {"secrets"}}, "secrets"),
@@ -157,7 +173,7 @@ def _matches(rule_: dict[str, Any], group: str, resource: str) -> bool:
         if sel.get("group", "") not in (group, "*"):
             continue
         names = sel.get("resources") or []
-        if not names or resource in names or base in names and "/" not in resource:
+        if not names or resource in names or (base in names and "/" not in resource):
             return True
         if f"{base}/*" in names or "*" in names or "*/*" in names:
             return True

@@ -98,7 +98,9 @@ def required(*flags: str) -> Check:
                 )
             elif not f.text.strip():
                 out.append(
-                    Problem(f"{_where(comp)}: --{flag} is empty; expected a path", f.path, f"--{flag}")
+                    Problem(
+                        f"{_where(comp)}: --{flag} is empty; expected a path", f.path, f"--{flag}"
+                    )
                 )
         return out
 
@@ -153,7 +155,9 @@ def loopback(flag: str, default: str) -> Check:
         if f.text in ok:
             return []
         return [
-            Problem(f"{_where(comp)}: {f.display()}; expected --{flag}=127.0.0.1", f.path, f"--{flag}")
+            Problem(
+                f"{_where(comp)}: {f.display()}; expected --{flag}=127.0.0.1", f.path, f"--{flag}"
+            )
         ]
 
     return check
@@ -178,7 +182,9 @@ def register_flag_rule(
     def fn(inv: Inventory, ctx: RuleContext) -> Iterator[Violation]:
         for comp in components(ctx, inv, component):
             for p in check(comp, inv):
-                yield Violation(p.message, p.path, key=f"{comp.container}:{p.key}", resource=comp.resource)
+                yield Violation(
+                    p.message, p.path, key=f"{comp.container}:{p.key}", resource=comp.resource
+                )
 
     fn.__doc__ = description or title
     frameworks: dict[str, Any] = {"cis": cis, "nsa": list(nsa), "owasp": list(owasp)}

@@ -156,7 +156,9 @@ def flag_resources(text: str, file: str) -> list[Resource]:
             variable, value, rank = "ExecStart", exec_line.group(1), _EXEC_RANK
         words = _words(value)
         flags = [
-            {"name": f.name, "value": f.value} for f in split_flags(words) if not f.name.startswith("$")
+            {"name": f.name, "value": f.value}
+            for f in split_flags(words)
+            if not f.name.startswith("$")
         ]
         if not flags and variable == "ExecStart":
             continue
