@@ -44,7 +44,7 @@ def _walk(node: yaml.Node, path: Sequence[Any]) -> int:
 class _StructureLoader(yaml.CSafeLoader):
     """Composes nodes without resolving scalar types: only structure and marks are needed."""
 
-    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:  # type: ignore[override]
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
         return "!"
 
 

@@ -40,13 +40,13 @@ class _Loader(yaml.CSafeLoader):
 
     _tags: dict[str, str] = {}
 
-    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:  # type: ignore[override]
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
         if kind is yaml.ScalarNode:
             if not implicit[0]:
                 return _STR_TAG
             tag = self._tags.get(value)
             if tag is None:
-                tag = super().resolve(kind, value, implicit)
+                tag = str(super().resolve(kind, value, implicit))  # type: ignore[no-untyped-call]
                 if len(self._tags) < _TAG_CACHE_LIMIT:
                     self._tags[value] = tag
             return tag
