@@ -112,5 +112,5 @@ def scan(
         if output is not None or not sys.stdout.isatty():
             from stockade.cli.table import summary_line
 
-            Console(stderr=True, highlight=False).print(summary_line(result))
+            Console(stderr=True, highlight=False).print(summary_line(result), soft_wrap=True)
     return gate(result, config.fail_on)
