@@ -20,7 +20,9 @@ secret_values = st.one_of(
     ),
     st.text(alphabet=ALNUM, min_size=36, max_size=40).map(lambda s: "ghp_" + s),
 )
-names = st.sampled_from(["DB_PASSWORD", "API_TOKEN", "CLIENT_SECRET", "STRIPE_API_KEY", "AUTH_TOKEN"])
+names = st.sampled_from(
+    ["DB_PASSWORD", "API_TOKEN", "CLIENT_SECRET", "STRIPE_API_KEY", "AUTH_TOKEN"]
+)
 
 
 @settings(max_examples=40, deadline=None)
