@@ -17,7 +17,10 @@ RESTRICTED_OK: dict[str, Any] = {
         {
             "name": "app",
             "image": "example/app:1",
-            "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}},
+            "securityContext": {
+                "allowPrivilegeEscalation": False,
+                "capabilities": {"drop": ["ALL"]},
+            },
         }
     ],
 }
@@ -29,12 +32,19 @@ def spec(**changes: Any) -> dict[str, Any]:
     return s
 
 
-def verdict(s: dict[str, Any], level: str, version: str = "latest", meta: dict[str, Any] | None = None) -> bool:
+def verdict(
+    s: dict[str, Any], level: str, version: str = "latest", meta: dict[str, Any] | None = None
+) -> bool:
     return evaluate_pod(meta or {}, s, parse_level(level), parse_version(version)).allowed
 
 
-def checks(s: dict[str, Any], level: str, version: str = "latest", meta: dict[str, Any] | None = None) -> set[str]:
-    return {v.check for v in evaluate_pod(meta or {}, s, parse_level(level), parse_version(version)).violations}
+def checks(
+    s: dict[str, Any], level: str, version: str = "latest", meta: dict[str, Any] | None = None
+) -> set[str]:
+    return {
+        v.check
+        for v in evaluate_pod(meta or {}, s, parse_level(level), parse_version(version)).violations
+    }
 
 
 def test_base_is_allowed_everywhere() -> None:
@@ -46,9 +56,17 @@ def test_apparmor_fields_apply_at_every_version() -> None:
     s = spec()
     s["containers"][0]["securityContext"]["appArmorProfile"] = {"type": "Unconfined"}
     assert checks(s, "baseline", "v1.0") == {"appArmorProfile"}
-    s["containers"][0]["securityContext"]["appArmorProfile"] = {"type": "Localhost", "localhostProfile": "p"}
+    s["containers"][0]["securityContext"]["appArmorProfile"] = {
+        "type": "Localhost",
+        "localhostProfile": "p",
+    }
     assert verdict(s, "baseline", "v1.0")
-    s2 = spec(securityContext={**RESTRICTED_OK["securityContext"], "appArmorProfile": {"type": "Unconfined"}})
+    s2 = spec(
+        securityContext={
+            **RESTRICTED_OK["securityContext"],
+            "appArmorProfile": {"type": "Unconfined"},
+        }
+    )
     assert checks(s2, "baseline") == {"appArmorProfile"}
 
 
@@ -60,10 +78,20 @@ def test_apparmor_annotations_any_key_and_empty_allowed() -> None:
 
 
 def test_ephemeral_containers_are_checked() -> None:
-    s = spec(ephemeralContainers=[{"name": "debug", "image": "busybox", "securityContext": {"privileged": True}}])
+    s = spec(
+        ephemeralContainers=[
+            {"name": "debug", "image": "busybox", "securityContext": {"privileged": True}}
+        ]
+    )
     result = evaluate_pod({}, s, Level.BASELINE, parse_version("latest"))
     assert [v.check for v in result.violations] == ["privileged"]
-    assert result.violations[0].offenders[0].path == ("spec", "ephemeralContainers", 0, "securityContext", "privileged")
+    assert result.violations[0].offenders[0].path == (
+        "spec",
+        "ephemeralContainers",
+        0,
+        "securityContext",
+        "privileged",
+    )
 
 
 def test_selinux_container_engine_t_from_1_31() -> None:
@@ -74,7 +102,10 @@ def test_selinux_container_engine_t_from_1_31() -> None:
 
 
 def test_host_users_false_relaxations_from_1_35() -> None:
-    s = spec(hostUsers=False, securityContext={"seccompProfile": {"type": "RuntimeDefault"}, "runAsUser": 0})
+    s = spec(
+        hostUsers=False,
+        securityContext={"seccompProfile": {"type": "RuntimeDefault"}, "runAsUser": 0},
+    )
     assert checks(s, "restricted", "v1.34") == {"runAsNonRoot", "runAsUser"}
     assert verdict(s, "restricted", "v1.35")
     s["containers"][0]["securityContext"]["procMount"] = "Unmasked"
@@ -83,7 +114,11 @@ def test_host_users_false_relaxations_from_1_35() -> None:
 
 
 def test_windows_exemptions_from_1_25_only() -> None:
-    windows = {"os": {"name": "windows"}, "securityContext": {"runAsNonRoot": True}, "containers": [{"name": "app", "image": "x"}]}
+    windows = {
+        "os": {"name": "windows"},
+        "securityContext": {"runAsNonRoot": True},
+        "containers": [{"name": "app", "image": "x"}],
+    }
     assert checks(windows, "restricted", "v1.24") == {
         "allowPrivilegeEscalation",
         "capabilities_restricted",
@@ -102,7 +137,9 @@ def test_restricted_can_allow_windows_pod_that_baseline_denies() -> None:
     windows = {
         "os": {"name": "windows"},
         "securityContext": {"runAsNonRoot": True, "seccompProfile": {"type": "Unconfined"}},
-        "containers": [{"name": "app", "image": "x", "securityContext": {"capabilities": {"add": ["NET_RAW"]}}}],
+        "containers": [
+            {"name": "app", "image": "x", "securityContext": {"capabilities": {"add": ["NET_RAW"]}}}
+        ],
     }
     assert not verdict(windows, "baseline")
     assert verdict(windows, "restricted")
@@ -157,8 +194,13 @@ def test_messages_are_worded_like_the_api_server() -> None:
     s["containers"][0]["securityContext"] = {"privileged": True}
     result = evaluate_pod({}, s, Level.RESTRICTED, parse_version("v1.30"))
     text = result.message()
-    assert text.startswith('violates PodSecurity "restricted:v1.30": host namespaces (hostNetwork=true, hostPID=true), privileged (container "app" must not set securityContext.privileged=true)')
-    assert 'allowPrivilegeEscalation != false (container "app" must set securityContext.allowPrivilegeEscalation=false)' in text
+    assert text.startswith(
+        'violates PodSecurity "restricted:v1.30": host namespaces (hostNetwork=true, hostPID=true), privileged (container "app" must not set securityContext.privileged=true)'
+    )
+    assert (
+        'allowPrivilegeEscalation != false (container "app" must set securityContext.allowPrivilegeEscalation=false)'
+        in text
+    )
 
 
 def test_bad_versions_and_levels_are_clear_errors() -> None:
@@ -187,10 +229,15 @@ containers = st.fixed_dictionaries(
                 "runAsUser": st.sampled_from([0, 1000]),
                 "procMount": st.sampled_from(["Default", "Unmasked"]),
                 "capabilities": st.fixed_dictionaries(
-                    {}, optional={"add": st.lists(st.sampled_from(["NET_RAW", "CHOWN", "NET_BIND_SERVICE"])),
-                                  "drop": st.lists(st.sampled_from(["ALL", "NET_RAW"]))}
+                    {},
+                    optional={
+                        "add": st.lists(st.sampled_from(["NET_RAW", "CHOWN", "NET_BIND_SERVICE"])),
+                        "drop": st.lists(st.sampled_from(["ALL", "NET_RAW"])),
+                    },
                 ),
-                "seccompProfile": st.fixed_dictionaries({"type": st.sampled_from(["RuntimeDefault", "Unconfined", "Localhost"])}),
+                "seccompProfile": st.fixed_dictionaries(
+                    {"type": st.sampled_from(["RuntimeDefault", "Unconfined", "Localhost"])}
+                ),
             },
         )
     },
@@ -201,9 +248,24 @@ pods = st.fixed_dictionaries(
         "hostNetwork": st.booleans(),
         "hostUsers": st.booleans(),
         "securityContext": st.fixed_dictionaries(
-            {}, optional={"runAsNonRoot": st.booleans(), "seccompProfile": st.fixed_dictionaries({"type": st.sampled_from(["RuntimeDefault", "Unconfined"])})}
+            {},
+            optional={
+                "runAsNonRoot": st.booleans(),
+                "seccompProfile": st.fixed_dictionaries(
+                    {"type": st.sampled_from(["RuntimeDefault", "Unconfined"])}
+                ),
+            },
         ),
-        "volumes": st.lists(st.sampled_from([{"name": "e", "emptyDir": {}}, {"name": "h", "hostPath": {"path": "/x"}}, {"name": "n", "nfs": {}}]), max_size=2),
+        "volumes": st.lists(
+            st.sampled_from(
+                [
+                    {"name": "e", "emptyDir": {}},
+                    {"name": "h", "hostPath": {"path": "/x"}},
+                    {"name": "n", "nfs": {}},
+                ]
+            ),
+            max_size=2,
+        ),
     },
 )
 
