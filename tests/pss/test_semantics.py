@@ -205,7 +205,7 @@ def test_messages_are_worded_like_the_api_server() -> None:
 
 def test_bad_versions_and_levels_are_clear_errors() -> None:
     for bad in ("1.30", "v2.0", "v1.01", ""):
-        with pytest.raises(ValueError, match="use latest or v1.N"):
+        with pytest.raises(ValueError, match=r"use latest or v1\.N"):
             parse_version(bad)
     with pytest.raises(ValueError, match="privileged, baseline or restricted"):
         parse_level("strict")
