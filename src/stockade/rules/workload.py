@@ -567,3 +567,75 @@ def default_service_account(pod: PodTemplate, ctx: RuleContext) -> Iterator[Viol
             'pod runs as the namespace\'s "default" service account',
             (*pod.spec_path, "serviceAccountName"),
         )
+
+
+@rule(
+    id="selinux-custom-options",
+    title="Pod sets a custom SELinux type, user or role",
+    severity=Severity.HIGH,
+    category=Category.WORKLOAD,
+    target=Target.POD,
+    pss="baseline",
+    remediation="""Remove seLinuxOptions, or keep only an allowed type (container_t,
+    container_init_t, container_kvm_t, container_engine_t) and a level. A custom type, user or
+    role can lift the SELinux confinement that keeps a container away from the host.""",
+)
+def selinux_custom_options(pod: PodTemplate, ctx: RuleContext) -> Iterator[Violation]:
+    """seLinuxOptions with a type outside the allowed set, or any user or role."""
+    for path, o in pss_offenders(pod, "seLinuxOptions"):
+        yield Violation(f"{who(o)} sets SELinux {o.detail}", path)
+
+
+@rule(
+    id="windows-host-process",
+    title="Windows HostProcess container",
+    severity=Severity.CRITICAL,
+    category=Category.WORKLOAD,
+    target=Target.POD,
+    pss="baseline",
+    remediation="""Remove securityContext.windowsOptions.hostProcess. A HostProcess container runs
+    directly on the Windows node with the node's privileges: it is the Windows equivalent of a
+    privileged container.""",
+)
+def windows_host_process(pod: PodTemplate, ctx: RuleContext) -> Iterator[Violation]:
+    """windowsOptions.hostProcess: true on the pod or a container."""
+    for path, o in pss_offenders(pod, "windowsHostProcess"):
+        yield Violation(f"{who(o)} runs as a Windows HostProcess container", path)
+
+
+@rule(
+    id="probe-or-lifecycle-host",
+    title="Probe or lifecycle handler targets another host",
+    severity=Severity.MEDIUM,
+    category=Category.WORKLOAD,
+    target=Target.POD,
+    pss="baseline",
+    remediation="""Remove the host field from httpGet/tcpSocket probes and lifecycle handlers. The
+    kubelet makes these requests from the node, so a host field turns the probe into a way to
+    reach addresses the pod itself cannot (node-local services, cloud metadata).""",
+)
+def probe_or_lifecycle_host(pod: PodTemplate, ctx: RuleContext) -> Iterator[Violation]:
+    """httpGet.host or tcpSocket.host set in a probe or lifecycle handler."""
+    for path, o in pss_offenders(pod, "hostProbesAndHostLifecycle"):
+        yield Violation(f"{who(o)} probes or hooks {o.detail}", path)
+
+
+@rule(
+    id="restricted-volume-type",
+    title="Volume type outside the restricted set",
+    severity=Severity.MEDIUM,
+    category=Category.WORKLOAD,
+    target=Target.POD,
+    pss="restricted",
+    remediation="""Use configMap, secret, projected, downwardAPI, emptyDir, ephemeral, image, csi or a
+    persistentVolumeClaim. In-tree network and cloud volume types (nfs, iscsi, rbd, gitRepo, …)
+    mount storage with the node's credentials and bypass the PersistentVolume access model.""",
+)
+def restricted_volume_type(pod: PodTemplate, ctx: RuleContext) -> Iterator[Violation]:
+    """A volume whose source is outside the restricted set (hostPath has its own rule)."""
+    for path, o in pss_offenders(pod, "restrictedVolumes"):
+        if o.detail == "hostPath":
+            continue
+        index = path[len(pod.spec_path) + 1]
+        name = pod.spec["volumes"][index].get("name", index)
+        yield Violation(f'volume "{name}" uses the {o.detail} volume type', path)
