@@ -66,6 +66,7 @@ class Detector:
         self.errors: list[ScanError] = []
         self.errors_dropped = 0
         self._unevaluated: dict[tuple[str, str], _Unevaluated] = {}
+        self._need_start = True
         self._seen = BoundedSet[tuple[str, str, str]](self.settings.state_limit)
         every = tuple(r for r in self.rules if r.resources is None)
         self._every = every
@@ -88,6 +89,12 @@ class Detector:
     def feed_event(self, event: AuditEvent) -> list[Alert]:
         """Process one event; return the alerts it raised."""
         self.events += 1
+        if self._need_start:
+            start = event.timestamp()
+            if start is not None:
+                # NOTE: windows (learning, bursts) run on event time, so old logs replay true.
+                self.ctx.state["first_time"] = start
+                self._need_start = False
         if event.stage == "RequestReceived":
             return []
         rules = self._dispatch.get((event.resource, event.subresource), self._every)
