@@ -20,7 +20,6 @@ import pytest
 from stockade.detect import builtin_rules, detect, read_sources
 
 
-
 def _conformance_root() -> Path:
     """``shared/conformance`` beside the repository (the nearest one up the tree)."""
     here = Path(__file__).resolve()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from stockade.detect import AuditEvent, DetectSettings, Detector, builtin_rules
+from stockade.detect import AuditEvent, Detector, DetectSettings, builtin_rules
 from stockade.detect.alert import Alert
 
 _ids = itertools.count(1)

@@ -10,7 +10,7 @@ Example::
 
 from stockade.detect.alert import Alert
 from stockade.detect.catalogue import BUILTIN_IDS, builtin_rules
-from stockade.detect.engine import DetectResult, Detector, detect
+from stockade.detect.engine import Detector, DetectResult, detect
 from stockade.detect.event import AuditEvent
 from stockade.detect.readers import ReadItem, read_lines, read_source, read_sources
 from stockade.detect.registry import AuditRule

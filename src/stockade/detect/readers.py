@@ -38,7 +38,7 @@ class ReadItem:
     error: ScanError | None = None
 
 
-def _open(path: str) -> IO[bytes]:
+def _open(path: str) -> IO[bytes] | gzip.GzipFile:
     if path == STDIN:
         return sys.stdin.buffer
     p = Path(path)
@@ -102,6 +102,7 @@ def read_lines(lines: Iterable[bytes], source: str, first_line: int = 1) -> Iter
 def read_source(path: str) -> Iterator[ReadItem]:
     """Every event of a file (plain or gzip) or of stdin (``-``), in order."""
     label = "<stdin>" if path == STDIN else path
+    stream: IO[bytes] | gzip.GzipFile
     try:
         stream = _open(path)
     except OSError as exc:

@@ -59,7 +59,7 @@ class DetectContext:
         if found is None:
             found = factory()
             self.state[key] = found
-        return found  # type: ignore[no-any-return]
+        return found
 
 
 @dataclass(frozen=True, slots=True)

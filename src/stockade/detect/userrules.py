@@ -6,7 +6,8 @@ is loaded: a syntax error stops the run with the file, rule and parser message, 
 
 Variables a condition can use: ``event`` (the audit Event as JSON, without Secret data or
 issued tokens), and the shortcuts ``user``, ``groups``, ``verb``, ``resource``,
-``subresource``, ``namespace``, ``name``, ``code`` (0 when unknown), ``dryRun`` and
+``subresource``, ``ns`` (``namespace`` is reserved in CEL), ``name``, ``code`` (0 when
+unknown), ``dryRun`` and
 ``system`` (the user is a control-plane, node or kube-system identity). Messages are
 templates over a fixed set of request fields, so an alert can never echo a body value.
 """
@@ -43,7 +44,7 @@ MESSAGE_FIELDS = frozenset({
     "sourceIP", "userAgent", "auditID", "stage",
 })
 SHORTCUTS = frozenset({
-    "user", "groups", "verb", "resource", "subresource", "namespace", "name", "code",
+    "user", "groups", "verb", "resource", "subresource", "ns", "name", "code",
     "dryRun", "system",
 })
 _RULE_KEYS = frozenset({
@@ -54,6 +55,9 @@ _MATCH_KEYS = frozenset({"verbs", "resources"})
 _STAGES = frozenset({"ResponseStarted", "ResponseComplete", "Panic"})
 _EVENT_FIELD = re.compile(r"\bevent\s*\.\s*([A-Za-z_][A-Za-z0-9_]*)")
 _BARE_EVENT = re.compile(r"\bevent\b(?!\s*\.)")
+# Macro variables (``list.exists(c, …)``) are reported as variables by the compiler.
+_MACRO_VARS = re.compile(
+    r"\.\s*(?:all|exists|exists_one|map|filter)\s*\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*,")
 _HINT = "See docs/detect.md, section 'Your own rules'."
 
 
@@ -121,7 +125,7 @@ def _shortcut(var: str, event: AuditEvent, ctx: DetectContext) -> Any:
         return event.resource
     if var == "subresource":
         return event.subresource
-    if var == "namespace":
+    if var == "ns":
         return event.namespace
     if var == "name":
         return event.name
@@ -140,6 +144,7 @@ def compile_condition(source: str, where: str) -> CelCondition:
         first = str(exc).splitlines()
         raise ConfigError(f"{where}: invalid CEL condition: {' '.join(first[:3])}", _HINT) from None
     variables = frozenset(program.references().get("variables", ()))
+    variables -= frozenset(_MACRO_VARS.findall(source))
     unknown = sorted(variables - SHORTCUTS - {"event"})
     if unknown:
         raise ConfigError(
@@ -214,7 +219,7 @@ def build_rule(spec: Any, where: str, taken: set[str]) -> AuditRule:
     verbs = _str_list(match["verbs"], f"{where}: match.verbs") if "verbs" in match else None
     resources = None
     if "resources" in match:
-        resources = [tuple((r.split("/", 1) + [""])[:2])
+        resources = [(r.partition("/")[0], r.partition("/")[2])
                      for r in _str_list(match["resources"], f"{where}: match.resources")]
     stages = frozenset(_str_list(spec.get("stages", sorted(COMPLETE)), f"{where}: stages"))
     if not stages or stages - _STAGES:

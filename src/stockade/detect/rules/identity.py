@@ -83,7 +83,8 @@ def impersonation(event: AuditEvent, ctx: DetectContext) -> Iterator[Outcome]:
     if imp is None:
         return
     as_user = imp.get("username") if isinstance(imp.get("username"), str) else "?"
-    groups = imp.get("groups") if isinstance(imp.get("groups"), list) else []
+    raw_groups = imp.get("groups")
+    groups: list[str] = [str(g) for g in raw_groups] if isinstance(raw_groups, list) else []
     as_groups = f" (groups {', '.join(str(g) for g in groups)})" if groups else ""
     outcome = f", answered {event.code}" if event.failed and event.code else ""
     severity = Severity.HIGH if "system:masters" in groups else None

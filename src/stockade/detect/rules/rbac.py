@@ -105,7 +105,6 @@ def _role_key(event: AuditEvent) -> RoleKey:
     mitre=("T1098.006",),
     resources=(("roles", ""), ("clusterroles", "")),
     verbs=MUTATING_VERBS,
-    skip_system=True,
     needs_level="Request",
     description="A Role or ClusterRole was created, updated or patched with `*` in verbs, "
     "resources (or `x/*`), apiGroups or nonResourceURLs: it grants everything that exists "
@@ -134,6 +133,8 @@ def wildcard_role(event: AuditEvent, ctx: DetectContext) -> Iterator[Outcome]:
             state.wildcard_roles.put(key, False)
         return
     state.wildcard_roles.put(key, True)
+    if ctx.settings.is_system(event.username):
+        return  # remembered for bindings, but the control plane's own roles are not news
     shown = ", ".join(grants[:4]) + (f" and {len(grants) - 4} more" if len(grants) > 4 else "")
     yield Hit(f"{event.username} {did(event.verb)} {key[0]} {_display(key)} with wildcard "
               f"permissions: {shown}")
@@ -150,7 +151,6 @@ def _display(key: RoleKey) -> str:
     mitre=("T1098.006", "T1078"),
     resources=(("clusterrolebindings", ""), ("rolebindings", "")),
     verbs=MUTATING_VERBS,
-    skip_system=True,
     needs_level="Request",
     description="A ClusterRoleBinding or RoleBinding to cluster-admin, admin (or another "
     "configured privileged role) or to a role seen with wildcards was created, updated or "
@@ -179,6 +179,8 @@ def cluster_admin_binding(event: AuditEvent, ctx: DetectContext) -> Iterator[Out
         role = known
         if isinstance(event.request_object, dict):
             subjects = event.request_object.get("subjects")
+    if ctx.settings.is_system(event.username):
+        return  # remembered above; the control plane's bootstrap bindings are not news
     role_kind, role_name = role
     privileged = role_kind == "ClusterRole" and role_name in ctx.settings.privileged_roles
     role_ns = event.namespace if role_kind == "Role" else ""
