@@ -7,6 +7,7 @@ import sys
 import typer
 
 from stockade import __version__
+from stockade.cli import detect as detect_cli
 from stockade.cli import rules as rules_cli
 from stockade.cli import scan as scan_cli
 from stockade.cli.exit_codes import ExitCode
@@ -39,6 +40,7 @@ def _root(
 
 app.command("scan")(scan_cli.scan)
 app.add_typer(rules_cli.app, name="rules")
+app.add_typer(detect_cli.app, name="detect")
 
 
 def main(argv: list[str] | None = None) -> None:
