@@ -104,28 +104,29 @@ class Spool:
         return self._pending
 
     def accept(self, body: bytes) -> int:
-        """Write a batch durably; return its number. Raises `SpoolFull` under back-pressure."""
-        with self._lock:
+        """Write a batch durably; return its number. Raises `SpoolFull` under back-pressure.
+
+        Writes are serialised so batch files appear strictly in number order: the worker
+        then commits batches in order, which is what recovery relies on.
+        """
+        with self._ready:
             if self._pending >= self.max_pending:
                 raise SpoolFull(self._pending)
             seq = self._next
+            final = self.incoming / f"{seq:012d}.json"
+            tmp = self.incoming / f"{seq:012d}.tmp"
+            try:
+                with tmp.open("wb") as f:
+                    f.write(body)
+                    f.flush()
+                    os.fsync(f.fileno())
+                os.rename(tmp, final)
+                _fsync_dir(self.incoming)
+            except BaseException:
+                tmp.unlink(missing_ok=True)
+                raise
             self._next += 1
             self._pending += 1
-        final = self.incoming / f"{seq:012d}.json"
-        tmp = self.incoming / f"{seq:012d}.tmp"
-        try:
-            with tmp.open("wb") as f:
-                f.write(body)
-                f.flush()
-                os.fsync(f.fileno())
-            os.rename(tmp, final)
-            _fsync_dir(self.incoming)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            with self._lock:
-                self._pending -= 1
-            raise
-        with self._ready:
             self._ready.notify_all()
         return seq
 
