@@ -15,18 +15,18 @@ from tests.detect.auditevents import deployment, event, pod, rules_of, run
 
 def test_privileged_pod_create_alerts_through_the_scan_catalogue(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[int] = []
-    real = workloads.scan_inventory
+    calls: list[list[str]] = []
+    real = workloads.run_rules
 
-    def spy(inventory: Any, settings: Any) -> Any:
-        calls.append(len(inventory))
-        return real(inventory, settings)
+    def spy(inventory: Any, rules: Any, ctx: Any) -> Any:
+        calls.append(sorted(r.id for r in rules))
+        return real(inventory, rules, ctx)
 
-    monkeypatch.setattr(workloads, "scan_inventory", spy)
+    monkeypatch.setattr(workloads, "run_rules", spy)
     alerts, _ = run(event("create", "pods", namespace="default", name="web",
                           request=pod(privileged=True)))
     assert rules_of(alerts) == ["audit-privileged-workload"]
-    assert calls == [1]
+    assert calls == [sorted(workloads.PRIVILEGE_RULES)]
     assert "[privileged-container]" in alerts[0].message
     assert alerts[0].severity is Severity.CRITICAL
 

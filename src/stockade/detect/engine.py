@@ -100,8 +100,11 @@ class Detector:
         rules = self._dispatch.get((event.resource, event.subresource), self._every)
         alerts: list[Alert] = []
         secrets: set[str] | None = None
+        settings = self.settings
         for rule in rules:
-            for outcome in rule.evaluate(event, self.ctx):
+            if not rule.applies(event, settings):
+                continue
+            for outcome in rule.function(event, self.ctx):
                 if isinstance(outcome, Hit):
                     dedupe = (rule.id, event.audit_id, outcome.key or "")
                     if not self._seen.add(dedupe):

@@ -38,13 +38,38 @@ def _str(value: Any) -> str:
 
 
 class AuditEvent:
-    """A thin, typed view over a decoded audit event; the dict is kept as it came."""
+    """A thin, typed view over a decoded audit event; the dict is kept as it came.
 
-    __slots__ = ("_ref", "raw")
+    ``stage``, ``verb``, ``username`` (the authenticated user; the impersonator when
+    impersonation was used), ``resource``, ``subresource`` and ``namespace`` (objectRef
+    fields, ``""`` when absent: non-resource requests, cluster-scoped objects, all-namespace
+    lists) are plain attributes; everything else is read on demand.
+    """
+
+    __slots__ = ("_ref", "namespace", "raw", "resource", "stage", "subresource", "username",
+                 "verb")
 
     def __init__(self, raw: dict[str, Any]) -> None:
+        # NOTE: the fields every rule dispatch needs are read once, eagerly; the rest lazily.
         self.raw = raw
-        self._ref = _dict(raw.get("objectRef"))
+        get = raw.get
+        ref = get("objectRef")
+        if type(ref) is not dict:
+            ref = {}
+        self._ref: dict[str, Any] = ref
+        value = get("stage")
+        self.stage: str = value if type(value) is str else ""
+        value = get("verb")
+        self.verb: str = value if type(value) is str else ""
+        user = get("user")
+        value = user.get("username") if type(user) is dict else None
+        self.username: str = value if type(value) is str else ""
+        value = ref.get("resource")
+        self.resource: str = value if type(value) is str else ""
+        value = ref.get("subresource")
+        self.subresource: str = value if type(value) is str else ""
+        value = ref.get("namespace")
+        self.namespace: str = value if type(value) is str else ""
 
     @classmethod
     def parse(cls, doc: Any) -> AuditEvent:
@@ -58,8 +83,9 @@ class AuditEvent:
             raise NotAnAuditEvent(
                 f"data not recognized as a k8s audit event (apiVersion {doc.get('apiVersion')!r})"
             )
-        missing = [k for k in ("auditID", "stage", "verb") if not isinstance(doc.get(k), str)]
-        if missing:
+        if not (isinstance(doc.get("auditID"), str) and isinstance(doc.get("stage"), str)
+                and isinstance(doc.get("verb"), str)):
+            missing = [k for k in ("auditID", "stage", "verb") if not isinstance(doc.get(k), str)]
             raise NotAnAuditEvent(
                 "data not recognized as a k8s audit event (missing " + ", ".join(missing) + ")"
             )
@@ -72,11 +98,6 @@ class AuditEvent:
         return _str(self.raw.get("auditID"))
 
     @property
-    def stage(self) -> str:
-        """RequestReceived, ResponseStarted, ResponseComplete or Panic."""
-        return _str(self.raw.get("stage"))
-
-    @property
     def level(self) -> str:
         """The audit level the event was logged at."""
         return _str(self.raw.get("level")) or "Metadata"
@@ -84,11 +105,6 @@ class AuditEvent:
     def level_at_least(self, level: str) -> bool:
         """Whether the event was logged at ``level`` or above (so its bodies are present)."""
         return _LEVEL_RANK.get(self.level, 1) >= _LEVEL_RANK[level]
-
-    @property
-    def verb(self) -> str:
-        """The Kubernetes verb (lower-cased HTTP method for non-resource requests)."""
-        return _str(self.raw.get("verb"))
 
     @property
     def request_uri(self) -> str:
@@ -99,11 +115,6 @@ class AuditEvent:
     def user(self) -> dict[str, Any]:
         """The authenticated UserInfo."""
         return _dict(self.raw.get("user"))
-
-    @property
-    def username(self) -> str:
-        """The authenticated user name (the impersonator when impersonation was used)."""
-        return _str(self.user.get("username"))
 
     @property
     def groups(self) -> list[str]:
@@ -130,24 +141,9 @@ class AuditEvent:
 
     # -- object reference -------------------------------------------------------------------
     @property
-    def resource(self) -> str:
-        """objectRef.resource (``""`` for non-resource requests)."""
-        return _str(self._ref.get("resource"))
-
-    @property
-    def subresource(self) -> str:
-        """objectRef.subresource (``""`` when none)."""
-        return _str(self._ref.get("subresource"))
-
-    @property
     def group(self) -> str:
         """objectRef.apiGroup (``""`` for the core group)."""
         return _str(self._ref.get("apiGroup"))
-
-    @property
-    def namespace(self) -> str:
-        """objectRef.namespace (``""`` for cluster-scoped objects and all-namespace lists)."""
-        return _str(self._ref.get("namespace"))
 
     @property
     def name(self) -> str:

@@ -11,9 +11,8 @@ from __future__ import annotations
 import gzip
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 import orjson
 
@@ -28,8 +27,7 @@ _HINT_EVENT = "Expected an audit.k8s.io Event or EventList; check that this is a
 _DOCUMENT_OPENERS = (b"{", b"[")
 
 
-@dataclass(frozen=True, slots=True)
-class ReadItem:
+class ReadItem(NamedTuple):
     """One item read from a source: an event, or an error in its place."""
 
     source: str
@@ -81,11 +79,11 @@ def read_lines(lines: Iterable[bytes], source: str, first_line: int = 1) -> Iter
     lineno = first_line - 1
     for raw in lines:
         lineno += 1
-        if not raw.strip():
-            continue
         try:
             doc = loads(raw)
         except orjson.JSONDecodeError as exc:
+            if not raw.strip():
+                continue  # blank line
             yield ReadItem(source, lineno, error=ScanError(
                 source, lineno, f"malformed JSON: {exc.msg}", _HINT_JSON))
             continue

@@ -9,7 +9,7 @@ Stateful rules keep their state in `DetectContext.state`, bounded by the setting
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -81,20 +81,27 @@ class AuditRule:
     skip_system: bool = False
     needs_level: str = "Metadata"
     builtin: bool = True
+    gate: Callable[[AuditEvent], bool] | None = None
 
-    def evaluate(self, event: AuditEvent, ctx: DetectContext) -> Iterator[Outcome]:
-        """Run the rule on an event, applying the declared filters first."""
+    def applies(self, event: AuditEvent, settings: DetectSettings) -> bool:
+        """Whether the declared filters let the event through to the rule's function."""
         if event.stage not in self.stages:
-            return
+            return False
         if self.verbs is not None and event.verb not in self.verbs:
-            return
+            return False
+        if self.gate is not None and not self.gate(event):
+            return False
         if self.skip_failed and event.failed:
-            return
+            return False
         if self.skip_dry_run and event.dry_run:
-            return
-        if self.skip_system and ctx.settings.is_system(event.username):
-            return
-        yield from self.function(event, ctx)
+            return False
+        return not (self.skip_system and settings.is_system(event.username))
+
+    def evaluate(self, event: AuditEvent, ctx: DetectContext) -> Iterable[Outcome]:
+        """Run the rule on an event, applying the declared filters first."""
+        if not self.applies(event, ctx.settings):
+            return ()
+        return self.function(event, ctx)
 
     def to_json(self) -> dict[str, Any]:
         """Metadata for ``stockade detect rules --format json``."""
@@ -128,6 +135,7 @@ def audit_rule(
     skip_dry_run: bool = True,
     skip_system: bool = False,
     needs_level: str = "Metadata",
+    gate: Callable[[AuditEvent], bool] | None = None,
 ) -> Callable[[RuleFunction], RuleFunction]:
     """Register a built-in detection rule (metadata beside its function)."""
 
@@ -138,7 +146,7 @@ def audit_rule(
             resources=frozenset(resources) if resources is not None else None,
             verbs=frozenset(verbs) if verbs is not None else None,
             stages=stages, skip_failed=skip_failed, skip_dry_run=skip_dry_run,
-            skip_system=skip_system, needs_level=needs_level,
+            skip_system=skip_system, needs_level=needs_level, gate=gate,
         )
         validate_rule(rule)
         if id in BUILTIN:

@@ -28,6 +28,14 @@ from stockade.model import Severity
 
 ANONYMOUS = "system:anonymous"
 UNAUTHENTICATED = "system:unauthenticated"
+def _maybe_anonymous(event: AuditEvent) -> bool:
+    if event.username == ANONYMOUS:
+        return True
+    user = event.raw.get("user")
+    groups = user.get("groups") if isinstance(user, dict) else None
+    return isinstance(groups, list) and UNAUTHENTICATED in groups
+
+
 _WRITE_VERBS = frozenset({"create", "update", "patch", "delete", "deletecollection"})
 
 
@@ -45,6 +53,7 @@ def _target(event: AuditEvent) -> str:
     mitre=("T1078",),
     stages=STARTED_OR_COMPLETE,
     skip_dry_run=False,
+    gate=_maybe_anonymous,
     description="A request by system:anonymous (or in group system:unauthenticated) was "
     "allowed, other than the health and version endpoints that default RBAC opens to all.",
     remediation="Set --anonymous-auth=false on the API server (CIS 1.2.1), or remove the "
@@ -72,6 +81,7 @@ def anonymous_allowed(event: AuditEvent, ctx: DetectContext) -> Iterator[Outcome
     stages=STARTED_OR_COMPLETE,
     skip_failed=False,
     skip_dry_run=False,
+    gate=lambda event: "impersonatedUser" in event.raw,
     description="The request carried Impersonate-User/Group headers: the impersonator acted "
     "with another identity's permissions.",
     remediation="Confirm the impersonator is meant to hold the impersonate verb; restrict it "
@@ -106,6 +116,7 @@ class _Burst:
     skip_failed=False,
     skip_dry_run=False,
     skip_system=True,
+    gate=lambda event: event.code == 403,
     description="One identity was denied (403, decision forbid) at least burst_threshold "
     "times within burst_window: typical of a stolen credential probing what it may do.",
     remediation="Find where the identity's credential is used (sourceIPs, userAgent); if it "

@@ -10,13 +10,15 @@ through the ``pods/ephemeralcontainers`` subresource.
 
 ``audit-privileged-workload`` does not re-implement any check: it builds an `Inventory` of the
 one written object and runs the scan catalogue's rules (privileged-container, host-network,
-host-pid, host-ipc, host-path-volume) through `stockade.scan.scan_inventory`.
+host-pid, host-ipc, host-path-volume) through the scan pipeline's rule runner
+(`stockade.scan.run_rules`, with the rules `stockade.scan.select_rules` picks once). Waiver
+annotations are deliberately not honoured: the object's author controls them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 from stockade.detect.event import AuditEvent
 from stockade.detect.registry import (
@@ -34,7 +36,8 @@ from stockade.inventory.podspec import POD_TEMPLATE_PATHS
 from stockade.model import Severity
 from stockade.policy.config import Config, RulesConfig
 from stockade.rules.catalogue import load_catalogue
-from stockade.scan import ScanSettings, scan_inventory
+from stockade.rules.registry import Rule, RuleContext
+from stockade.scan import run_rules, select_rules
 
 WORKLOAD_KINDS = {
     "pods": ("Pod", "v1"),
@@ -54,12 +57,21 @@ _CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
 ObjKey = tuple[str, str, str]  # (namespace, kind, name)
 
 
-def _scan_settings() -> ScanSettings:
-    return ScanSettings(
-        config=Config(rules=RulesConfig(only=list(PRIVILEGE_RULES))),
-        registry=load_catalogue(),
-        locate=False,
-    )
+class Finding(NamedTuple):
+    """One scan-rule violation of the written object."""
+
+    rule: str
+    severity: Severity
+    message: str
+
+
+def _privilege_rules() -> tuple[Config, list[Rule]]:
+    config = Config(rules=RulesConfig(only=list(PRIVILEGE_RULES)))
+    rules = select_rules(load_catalogue(), config)
+    missing = set(PRIVILEGE_RULES) - {r.id for r in rules}
+    if missing:
+        raise LookupError(f"scan catalogue lacks {', '.join(sorted(missing))}")
+    return config, rules
 
 
 def _as_resource(event: AuditEvent, body: dict[str, Any]) -> Resource:
@@ -110,9 +122,10 @@ def privileged_workload(event: AuditEvent, ctx: DetectContext) -> Iterator[Outco
         yield Unevaluated(no_body(event, "requestObject"))
         return
     resource = _as_resource(event, body)
-    settings = ctx.memo("privileged-workload-scan", _scan_settings)
-    result = scan_inventory(Inventory([resource]), settings)
-    findings = [f for f in result.findings if f.rule in PRIVILEGE_RULES]
+    config, rules = ctx.memo("privileged-workload-rules", _privilege_rules)
+    inventory = Inventory([resource])
+    hits, _ = run_rules(inventory, rules, RuleContext(inventory, config))
+    findings = [Finding(rule.id, rule.meta.severity, v.message) for rule, _, v in hits]
     reported: BoundedMap[ObjKey, frozenset[str]] = ctx.memo(
         "privileged-workload-reported", lambda: BoundedMap(ctx.settings.state_limit))
     ns = resource.namespace or ""
