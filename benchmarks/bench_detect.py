@@ -13,7 +13,6 @@ and resident memory sampled along the way (flat memory = streaming).
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import sys
 import tempfile
