@@ -15,6 +15,7 @@ from rich.markup import escape
 from rich.table import Table
 from typer.core import TyperGroup
 
+from stockade.cli.errors import command
 from stockade.cli.exit_codes import ExitCode
 from stockade.detect import BUILTIN_IDS, Detector, DetectSettings, builtin_rules, read_sources
 from stockade.detect.alert import Alert
@@ -115,6 +116,7 @@ def _exit_code(alerts: list[Alert], errors: int, fail_on: str) -> int:
 
 
 @app.command(_FILES_COMMAND, hidden=True)
+@command
 def detect_files(
     paths: list[str] = typer.Argument(..., help="Audit logs (JSON lines, .gz) or - for stdin."),
     fmt: DetectFormat = typer.Option(DetectFormat.TABLE, "--format", "-f",
@@ -168,6 +170,7 @@ def _follow(detector: Detector, paths: list[str], fmt: DetectFormat) -> None:
 
 
 @app.command("rules")
+@command
 def list_rules(
     fmt: DetectFormat = typer.Option(DetectFormat.TABLE, "--format", "-f", help="Output format."),
     rules_file: Path | None = typer.Option(None, "--rules", help="Also list these user rules."),
@@ -191,6 +194,7 @@ def list_rules(
 
 
 @app.command("serve")
+@command
 def serve(
     tls_cert: Path = typer.Option(..., "--tls-cert", help="Server certificate (PEM)."),
     tls_key: Path = typer.Option(..., "--tls-key", help="Server private key (PEM)."),
