@@ -46,7 +46,8 @@ def _expectations() -> dict[str, Any]:
     path = SAMPLES / "expectations.json"
     assert path.is_file(), f"conformance data missing: {path}"
     data: dict[str, Any] = json.loads(path.read_text())
-    return data["files"]
+    files: dict[str, Any] = data["files"]
+    return files
 
 
 EXPECTATIONS = _expectations()

@@ -6,17 +6,18 @@ from stockade.detect import DetectSettings
 from stockade.model import Severity
 from tests.detect.auditevents import event, rules_of, run
 
-ANON = {"user": "system:anonymous", "groups": ["system:unauthenticated"]}
+ANON_USER = "system:anonymous"
+ANON_GROUPS = ["system:unauthenticated"]
 
 
 def test_anonymous_allowed_resource_request() -> None:
-    alerts, _ = run(event("list", "pods", namespace="default", **ANON))
+    alerts, _ = run(event("list", "pods", namespace="default", user=ANON_USER, groups=ANON_GROUPS))
     assert rules_of(alerts) == ["audit-anonymous-allowed"]
     assert alerts[0].severity is Severity.HIGH
 
 
 def test_anonymous_write_is_critical_even_as_dry_run() -> None:
-    alerts, _ = run(event("create", "namespaces", name="x", **ANON,
+    alerts, _ = run(event("create", "namespaces", name="x", user=ANON_USER, groups=ANON_GROUPS,
                           uri="/api/v1/namespaces?dryRun=All"))
     assert rules_of(alerts) == ["audit-anonymous-allowed"]
     assert alerts[0].severity is Severity.CRITICAL
@@ -24,18 +25,18 @@ def test_anonymous_write_is_critical_even_as_dry_run() -> None:
 
 def test_anonymous_negatives_health_checks_and_denials() -> None:
     alerts, _ = run(
-        event("get", None, uri="/healthz", **ANON),
-        event("get", None, uri="/readyz?verbose", **ANON),
-        event("get", None, uri="/livez", **ANON),
-        event("get", None, uri="/version", **ANON),
-        event("list", "secrets", namespace="default", code=403, **ANON),
+        event("get", None, uri="/healthz", user=ANON_USER, groups=ANON_GROUPS),
+        event("get", None, uri="/readyz?verbose", user=ANON_USER, groups=ANON_GROUPS),
+        event("get", None, uri="/livez", user=ANON_USER, groups=ANON_GROUPS),
+        event("get", None, uri="/version", user=ANON_USER, groups=ANON_GROUPS),
+        event("list", "secrets", namespace="default", code=403, user=ANON_USER, groups=ANON_GROUPS),
         event("get", None, uri="/healthz", user="alice"),
     )
     assert alerts == []
 
 
 def test_anonymous_non_resource_path_outside_health() -> None:
-    alerts, _ = run(event("get", None, uri="/apis", **ANON))
+    alerts, _ = run(event("get", None, uri="/apis", user=ANON_USER, groups=ANON_GROUPS))
     assert rules_of(alerts) == ["audit-anonymous-allowed"]
     assert "/apis" in alerts[0].message
 

@@ -16,7 +16,7 @@ from tests.detect.auditevents import deployment, event, pod, rules_of, run
 def test_privileged_pod_create_alerts_through_the_scan_catalogue(
         monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[list[str]] = []
-    real = workloads.run_rules
+    from stockade.scan import run_rules as real
 
     def spy(inventory: Any, rules: Any, ctx: Any) -> Any:
         calls.append(sorted(r.id for r in rules))
