@@ -16,7 +16,7 @@ from typing import IO, Any, NamedTuple
 
 import orjson
 
-from stockade.detect.event import AuditEvent, NotAnAuditEvent
+from stockade.detect.event import AUDIT_API_VERSIONS, AuditEvent, NotAnAuditEvent
 from stockade.model import ScanError
 
 STDIN = "-"
@@ -76,6 +76,8 @@ def read_lines(lines: Iterable[bytes], source: str, first_line: int = 1) -> Iter
     """Parse JSON lines (bytes) into events; blank lines are skipped."""
     loads = orjson.loads
     parse = AuditEvent.parse
+    make = AuditEvent
+    versions = AUDIT_API_VERSIONS
     lineno = first_line - 1
     for raw in lines:
         lineno += 1
@@ -87,6 +89,15 @@ def read_lines(lines: Iterable[bytes], source: str, first_line: int = 1) -> Iter
             yield ReadItem(source, lineno, error=ScanError(
                 source, lineno, f"malformed JSON: {exc.msg}", _HINT_JSON))
             continue
+        # NOTE: the common case, a well-formed Event, is checked inline (hot path); anything
+        # else goes through the full validation for its error message.
+        if type(doc) is dict:
+            get = doc.get
+            if (get("kind") == "Event" and get("apiVersion") in versions
+                    and type(get("auditID")) is str and type(get("stage")) is str
+                    and type(get("verb")) is str):
+                yield ReadItem(source, lineno, make(doc), None)
+                continue
         if isinstance(doc, dict) and doc.get("kind", "Event") == "Event":
             try:
                 yield ReadItem(source, lineno, event=parse(doc))
