@@ -100,9 +100,17 @@ class Detector:
         rules = self._dispatch.get((event.resource, event.subresource), self._every)
         alerts: list[Alert] = []
         secrets: set[str] | None = None
-        settings = self.settings
+        stage, verb = event.stage, event.verb
         for rule in rules:
-            if not rule.applies(event, settings):
+            # The rule's declared filters, cheapest first (this loop runs per rule per event).
+            if stage not in rule.stages or (rule.verbs is not None and verb not in rule.verbs):
+                continue
+            gate = rule.gate
+            if gate is not None and not gate(event):
+                continue
+            if (rule.skip_failed and event.failed) or (rule.skip_dry_run and event.dry_run):
+                continue
+            if rule.skip_system and self.settings.is_system(event.username):
                 continue
             for outcome in rule.function(event, self.ctx):
                 if isinstance(outcome, Hit):

@@ -169,8 +169,8 @@ class AuditEvent:
     def code(self) -> int | None:
         """responseStatus.code, when known."""
         status = self.raw.get("responseStatus")
-        code = status.get("code") if isinstance(status, dict) else None
-        return code if isinstance(code, int) else None
+        code = status.get("code") if type(status) is dict else None
+        return code if type(code) is int else None
 
     @property
     def failed(self) -> bool:

@@ -131,18 +131,14 @@ def read_source(path: str) -> Iterator[ReadItem]:
         if first.strip() in _DOCUMENT_OPENERS:
             yield from _read_document(first + b"".join(lines), label, first_no)
             return
-        yield from read_lines(_chain(first, lines), label, first_no)
+        yield from read_lines((first,), label, first_no)
+        yield from read_lines(lines, label, first_no + 1)
     except (OSError, EOFError) as exc:
         yield ReadItem(label, 0, error=ScanError(
             label, None, f"read failed: {exc}", "The file may be truncated or not gzip."))
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()
-
-
-def _chain(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
-    yield first
-    yield from rest
 
 
 def _read_document(data: bytes, source: str, line: int) -> Iterator[ReadItem]:

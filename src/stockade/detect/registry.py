@@ -1,7 +1,8 @@
 """Detection rules: metadata (id, title, severity, MITRE ids, remediation) plus one function.
 
 A rule function receives an `AuditEvent` that already passed the rule's declared filters
-(resource/subresource, verbs, stages, outcome, dry run, system identities) and yields `Hit`s
+(resource/subresource, verbs, stages, gate, outcome, dry run, system identities; the
+detector applies them, see `stockade.detect.engine`) and yields `Hit`s
 (an alert to raise) or `Unevaluated` (the event was logged at too low a level to decide).
 Stateful rules keep their state in `DetectContext.state`, bounded by the settings.
 """
@@ -82,26 +83,6 @@ class AuditRule:
     needs_level: str = "Metadata"
     builtin: bool = True
     gate: Callable[[AuditEvent], bool] | None = None
-
-    def applies(self, event: AuditEvent, settings: DetectSettings) -> bool:
-        """Whether the declared filters let the event through to the rule's function."""
-        if event.stage not in self.stages:
-            return False
-        if self.verbs is not None and event.verb not in self.verbs:
-            return False
-        if self.gate is not None and not self.gate(event):
-            return False
-        if self.skip_failed and event.failed:
-            return False
-        if self.skip_dry_run and event.dry_run:
-            return False
-        return not (self.skip_system and settings.is_system(event.username))
-
-    def evaluate(self, event: AuditEvent, ctx: DetectContext) -> Iterable[Outcome]:
-        """Run the rule on an event, applying the declared filters first."""
-        if not self.applies(event, ctx.settings):
-            return ()
-        return self.function(event, ctx)
 
     def to_json(self) -> dict[str, Any]:
         """Metadata for ``stockade detect rules --format json``."""

@@ -29,8 +29,14 @@ from stockade.model import Severity
 ANONYMOUS = "system:anonymous"
 UNAUTHENTICATED = "system:unauthenticated"
 def _maybe_anonymous(event: AuditEvent) -> bool:
-    if event.username == ANONYMOUS:
+    # NOTE: the anonymous authenticator sets user system:anonymous and group
+    # system:unauthenticated together; other users are checked by group only when their name
+    # is not a known identity type, keeping this gate cheap on every event.
+    name = event.username
+    if name == ANONYMOUS:
         return True
+    if name.startswith("system:") or "@" in name:
+        return False
     user = event.raw.get("user")
     groups = user.get("groups") if isinstance(user, dict) else None
     return isinstance(groups, list) and UNAUTHENTICATED in groups
