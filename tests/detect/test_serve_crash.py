@@ -26,7 +26,7 @@ from cryptography.x509.oid import NameOID
 from stockade.detect.spool import read_alert_log
 from tests.detect.auditevents import event
 
-BATCHES = 60
+BATCHES = 200
 PER_BATCH = 25
 SENDERS = 4
 KILL_AFTER_ACKS = 20
