@@ -10,6 +10,7 @@ import yaml
 from typer.testing import CliRunner
 
 from stockade.cli.main import app
+
 from tests.detect.auditevents import event
 
 runner = CliRunner()

@@ -9,6 +9,7 @@ import orjson
 import yaml
 
 from stockade.detect import BUILTIN_IDS, builtin_rules, detect, read_lines
+
 from tests.detect.auditevents import event, rules_of, run
 
 ALERT_KEYS = {"rule", "severity", "time", "auditID", "user", "sourceIPs", "verb", "resource",

@@ -8,6 +8,7 @@ from pathlib import Path
 import orjson
 
 from stockade.detect.follow import Follower, follow
+
 from tests.detect.auditevents import event
 
 

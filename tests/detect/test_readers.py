@@ -11,6 +11,7 @@ import orjson
 import pytest
 
 from stockade.detect import read_source, read_sources
+
 from tests.detect.auditevents import event
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from stockade.detect import DetectSettings
 from stockade.model import Severity
+
 from tests.detect.auditevents import event, rules_of, run
 
 EXEC_URI = ("/api/v1/namespaces/prod/pods/web-1/exec?command=sh&command=-c&command="

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from stockade.model import Severity
+
 from tests.detect.auditevents import event, rules_of, run
 
 CERTS = "certificates.k8s.io"

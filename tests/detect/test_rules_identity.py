@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from stockade.detect import DetectSettings
 from stockade.model import Severity
+
 from tests.detect.auditevents import event, rules_of, run
 
 ANON_USER = "system:anonymous"

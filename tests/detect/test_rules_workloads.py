@@ -10,6 +10,7 @@ import pytest
 from stockade.detect import DetectSettings
 from stockade.detect.rules import workloads
 from stockade.model import Severity
+
 from tests.detect.auditevents import deployment, event, pod, rules_of, run
 
 

@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from stockade.detect.spool import read_alert_log
+
 from tests.detect.auditevents import event
 
 BATCHES = 200

@@ -12,6 +12,7 @@ import orjson
 from stockade.detect import Detector, builtin_rules
 from stockade.detect.server import build_app
 from stockade.detect.spool import Spool, read_alert_log
+
 from tests.detect.auditevents import event
 
 

@@ -9,6 +9,7 @@ import pytest
 from stockade.detect import BUILTIN_IDS, AuditEvent, Detector, builtin_rules
 from stockade.detect.userrules import load_rules_file, parse_rules
 from stockade.errors import ConfigError
+
 from tests.detect.auditevents import event
 
 RULES = """
