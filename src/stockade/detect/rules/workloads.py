@@ -233,6 +233,10 @@ def image_changed(event: AuditEvent, ctx: DetectContext) -> Iterator[Outcome]:
     kind = WORKLOAD_KINDS[event.resource][0]
     known: BoundedMap[ObjKey, dict[str, str]] = ctx.memo(
         "workload-images", lambda: BoundedMap(ctx.settings.state_limit))
+    if event.verb == "create" and kind == "Pod":
+        # NOTE: controllers create pods by the thousand and pods rarely change image; keeping
+        # their images would fill the state for little: pod patches carry the new image.
+        return
     key: ObjKey = (event.namespace, kind, event.name)
     body = object_after(event)
     after = images_of(kind, body) if body is not None else None
