@@ -201,9 +201,7 @@ class Finding:
 def fingerprint(rule: str, resource: ResourceRef, key: str) -> str:
     """A stable id for a finding: independent of file layout, line numbers and output order."""
     group = resource.api_version.rpartition("/")[0] if "/" in resource.api_version else ""
-    raw = "\x1f".join(
-        (rule, group, resource.kind, resource.namespace or "", resource.name, key)
-    )
+    raw = "\x1f".join((rule, group, resource.kind, resource.namespace or "", resource.name, key))
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
@@ -250,6 +248,8 @@ class ScanResult:
     resources: int = 0
     skipped_documents: int = 0
     files: int = 0
+    exceptions: list[dict[str, Any]] = field(default_factory=list)
+    """State of each configured exception: active, expired or unused."""
 
     def active(self) -> list[Finding]:
         """Findings that no waiver covers."""

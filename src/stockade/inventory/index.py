@@ -138,7 +138,9 @@ class Inventory:
             self._pod_templates = found
         return self._pod_templates
 
-    def select(self, kind: str, namespace: str, selector: Mapping[str, Any] | None) -> list[Resource]:
+    def select(
+        self, kind: str, namespace: str, selector: Mapping[str, Any] | None
+    ) -> list[Resource]:
         """Resources of ``kind`` in ``namespace`` whose labels ``selector`` selects."""
         return [
             r

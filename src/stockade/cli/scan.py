@@ -1,0 +1,116 @@
+"""``stockade scan``: manifests (or a cluster) in, findings out."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from stockade.cli.output import write_output
+from stockade.cli.table import render_table
+from stockade.errors import ConfigError, UsageError
+from stockade.policy.config import Config, load_config
+from stockade.policy.gate import FAIL_ON_CHOICES, gate
+from stockade.report import OutputFormat, reporter_for
+from stockade.rules.catalogue import load_catalogue
+from stockade.scan import ScanSettings, scan_paths
+from stockade.sources.files import DEFAULT_MAX_FILE_BYTES, LoadOptions
+
+
+class ScanFormat(StrEnum):
+    """Formats of ``stockade scan``."""
+
+    TABLE = "table"
+    JSON = "json"
+    SARIF = "sarif"
+    JUNIT = "junit"
+
+
+def _merge_cli(
+    config: Config,
+    fail_on: str | None,
+    allowed_registries: list[str],
+    disable: list[str],
+    enable: list[str],
+    skip_namespaces: list[str],
+) -> Config:
+    data = config.model_dump()
+    if fail_on is not None:
+        if fail_on not in FAIL_ON_CHOICES:
+            raise UsageError(
+                f"--fail-on {fail_on!r} is not one of {', '.join(FAIL_ON_CHOICES)}",
+                "Example: --fail-on critical, or --fail-on never to always exit 0.",
+            )
+        data["fail_on"] = fail_on
+    data["images"]["allowed_registries"] = [
+        *data["images"]["allowed_registries"],
+        *allowed_registries,
+    ]
+    data["rules"]["disable"] = [*data["rules"]["disable"], *disable]
+    data["rules"]["enable"] = [*data["rules"]["enable"], *enable]
+    data["namespaces"]["skip"] = [*data["namespaces"]["skip"], *skip_namespaces]
+    return Config.model_validate(data)
+
+
+def scan(
+    paths: list[str] = typer.Argument(None, help="Files, directories, globs, or - for stdin."),
+    fmt: ScanFormat = typer.Option(ScanFormat.TABLE, "--format", "-f", help="Output format."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write the report to a file."),
+    fail_on: str | None = typer.Option(
+        None, "--fail-on", help="Exit 1 at or above: low, medium, high (default), critical, never."
+    ),
+    config_path: Path | None = typer.Option(None, "--config", "-c", help="Configuration file."),
+    allowed_registry: list[str] = typer.Option(
+        [], "--allowed-registry", help="Allowed image registry or repository prefix (repeatable)."
+    ),
+    disable: list[str] = typer.Option([], "--disable", help="Rule id to turn off (repeatable)."),
+    enable: list[str] = typer.Option(
+        [], "--enable", help="Opt-in rule id to turn on (repeatable)."
+    ),
+    skip_namespace: list[str] = typer.Option(
+        [], "--skip-namespace", help="Namespace not to scan (repeatable)."
+    ),
+    max_file_size: int = typer.Option(
+        DEFAULT_MAX_FILE_BYTES, "--max-file-size", help="Largest file read, in bytes."
+    ),
+    no_render: bool = typer.Option(
+        False, "--no-render", help="Do not run kubectl kustomize / helm template."
+    ),
+    explain: bool = typer.Option(False, "--explain", help="Table: add how to fix each rule."),
+) -> int:
+    """Scan Kubernetes manifests and report security findings."""
+    if not paths:
+        raise UsageError(
+            "nothing to scan",
+            "Give files or directories, e.g. `stockade scan k8s/`, or - for stdin.",
+        )
+    config, _ = load_config(config_path, paths)
+    config = _merge_cli(config, fail_on, allowed_registry, disable, enable, skip_namespace)
+    registry = load_catalogue()
+    unknown = config.unknown_rule_ids(set(registry.ids()))
+    if unknown:
+        raise ConfigError(
+            f"unknown rule id(s): {', '.join(unknown)}",
+            "List the rules with `stockade rules list`.",
+        )
+    result = scan_paths(
+        paths,
+        ScanSettings(config=config),
+        LoadOptions(max_file_bytes=max_file_size, render=not no_render),
+    )
+    if fmt is ScanFormat.TABLE:
+        if output is not None:
+            with output.open("w", encoding="utf-8") as fh:
+                render_table(result, Console(file=fh, no_color=True, width=160), explain=explain)
+        else:
+            render_table(result, Console(highlight=False), explain=explain)
+    else:
+        write_output(reporter_for(OutputFormat(fmt.value)).format(result, registry), output)
+        if output is not None or not sys.stdout.isatty():
+            from stockade.cli.table import summary_line
+
+            Console(stderr=True, highlight=False).print(summary_line(result))
+    return gate(result, config.fail_on)

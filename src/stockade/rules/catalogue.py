@@ -1,0 +1,16 @@
+"""The built-in catalogue: importing this module registers every rule once."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from stockade.rules.registry import REGISTRY, Registry
+
+
+@cache
+def load_catalogue() -> Registry:
+    """The registry with every built-in rule module imported."""
+    # Imports register rules as a side effect; one line per rule module.
+    from stockade.rules import general, images, secrets, services, workload  # noqa: F401
+
+    return REGISTRY

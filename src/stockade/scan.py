@@ -1,0 +1,229 @@
+"""The pipeline: inventory -> rules -> findings -> waivers -> located, sorted result.
+
+Every front end (files, a live cluster, a snapshot, the admission webhook, the audit detector)
+calls `scan_inventory`; only the source differs.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from stockade.inventory.index import Inventory
+from stockade.inventory.resource import Resource
+from stockade.model import (
+    Finding,
+    Location,
+    NotEvaluated,
+    ScanError,
+    ScanResult,
+    Severity,
+    Violation,
+    fingerprint,
+    render_path,
+)
+from stockade.policy.config import Config
+from stockade.policy.waivers import apply_waivers
+from stockade.rules.catalogue import load_catalogue
+from stockade.rules.registry import Registry, Rule, RuleContext, Target
+from stockade.sources.files import LoadOptions, LoadResult, load_paths
+from stockade.sources.locate import Locator
+
+FILE_CAPABILITIES = frozenset({"secret-values", "files"})
+"""What manifests on disk provide; a live cluster lists Secrets as metadata only."""
+
+
+@dataclass(slots=True)
+class ScanSettings:
+    """Everything a scan needs besides its resources."""
+
+    config: Config = field(default_factory=Config)
+    registry: Registry | None = None
+    capabilities: frozenset[str] = FILE_CAPABILITIES
+    locate: bool = True
+
+
+def select_rules(registry: Registry, config: Config) -> list[Rule]:
+    """Rules enabled by default and the config, in id order."""
+    only = set(config.rules.only) if config.rules.only is not None else None
+    disabled = set(config.rules.disable)
+    enabled = set(config.rules.enable)
+    out = []
+    for r in registry:
+        if only is not None:
+            if r.id in only:
+                out.append(r)
+            continue
+        if r.id in disabled:
+            continue
+        if r.meta.default_enabled or r.id in enabled:
+            out.append(r)
+    return out
+
+
+def stable_key(obj: Any, path: Sequence[str | int]) -> str:
+    """A path that survives reordering: list items with a name are named, not numbered."""
+    parts: list[str] = []
+    node = obj
+    for part in path:
+        if isinstance(part, int):
+            item = node[part] if isinstance(node, list) and 0 <= part < len(node) else None
+            if isinstance(item, dict) and isinstance(item.get("name"), str):
+                parts.append(f"[name={item['name']}]")
+            else:
+                parts.append(f"[{part}]")
+            node = item
+        else:
+            parts.append(f".{part}")
+            node = node.get(part) if isinstance(node, dict) else None
+    return "".join(parts)
+
+
+def _subjects(rule: Rule, inventory: Inventory) -> Iterable[Any]:
+    meta = rule.meta
+    if meta.target is Target.POD:
+        return inventory.pod_templates()
+    if meta.target is Target.RESOURCE:
+        return inventory.of_kind(*sorted(meta.kinds))
+    return (inventory,)
+
+
+def _subject_resource(subject: Any) -> Resource | None:
+    if isinstance(subject, Resource):
+        return subject
+    res = getattr(subject, "resource", None)
+    return res if isinstance(res, Resource) else None
+
+
+def run_rules(
+    inventory: Inventory, rules: Sequence[Rule], ctx: RuleContext
+) -> tuple[list[tuple[Rule, Resource, Violation]], list[ScanError]]:
+    """Evaluate rules; a rule that fails on one object is an error entry, never a crash."""
+    hits: list[tuple[Rule, Resource, Violation]] = []
+    errors: list[ScanError] = []
+    for rule in rules:
+        for subject in _subjects(rule, inventory):
+            owner = _subject_resource(subject)
+            try:
+                for v in rule.fn(subject, ctx):
+                    res = v.resource if isinstance(v.resource, Resource) else owner
+                    if res is not None:
+                        hits.append((rule, res, v))
+            except Exception as exc:
+                where = owner.origin if owner is not None else None
+                errors.append(
+                    ScanError(
+                        where.file if where else "<inventory>",
+                        where.line if where else None,
+                        f"rule {rule.id} could not evaluate "
+                        f"{owner.display() if owner else 'the inventory'}: {type(exc).__name__}",
+                        "The object has an unexpected shape; the other rules still ran.",
+                    )
+                )
+    return hits, errors
+
+
+def _finding(rule: Rule, res: Resource, v: Violation, config: Config) -> Finding:
+    meta = rule.meta
+    severity = config.severity.get(meta.id, meta.severity)
+    key = v.key if v.key is not None else stable_key(res.obj, v.path)
+    return Finding(
+        rule=meta.id,
+        title=meta.title,
+        severity=Severity(severity),
+        category=meta.category,
+        resource=res.ref,
+        location=Location(res.origin.file, res.origin.line, render_path(v.path)),
+        message=v.message,
+        remediation=meta.remediation,
+        frameworks=meta.frameworks,
+        fingerprint=fingerprint(meta.id, res.ref, key),
+        evidence=v.evidence,
+    )
+
+
+def _locate(
+    findings: list[Finding], paths: list[tuple[Resource, Violation]], texts: dict[str, str]
+) -> list[Finding]:
+    locator = Locator(texts)
+    by_file: dict[str, list[int]] = defaultdict(list)
+    for i, (res, _) in enumerate(paths):
+        if not res.origin.live and res.origin.line is not None:
+            by_file[res.origin.file].append(i)
+    out = list(findings)
+    for file, idxs in by_file.items():
+        for i in idxs:
+            res, v = paths[i]
+            o = res.origin
+            line = locator.line(file, o.line or 1, o.end_line or o.line or 1, (*o.base, *v.path))
+            out[i] = replace(out[i], location=replace(out[i].location, line=line))
+        locator.forget(file)
+    return out
+
+
+def scan_inventory(
+    inventory: Inventory,
+    settings: ScanSettings | None = None,
+    *,
+    texts: dict[str, str] | None = None,
+) -> ScanResult:
+    """Run the catalogue over an inventory and return located, waived, sorted findings."""
+    settings = settings or ScanSettings()
+    config = settings.config
+    registry = settings.registry or load_catalogue()
+    skip = set(config.namespaces.skip)
+    if skip:
+        inventory = Inventory(
+            r
+            for r in inventory
+            if not (inventory.is_namespaced(r) and r.effective_namespace() in skip)
+        )
+    rules = select_rules(registry, config)
+    runnable = [r for r in rules if r.meta.needs <= settings.capabilities]
+    not_evaluated = [
+        NotEvaluated(
+            (r.id,),
+            f"needs {', '.join(sorted(r.meta.needs - settings.capabilities))}, "
+            "which this source does not provide",
+        )
+        for r in rules
+        if r not in runnable
+    ]
+    ctx = RuleContext(inventory, config)
+    hits, errors = run_rules(inventory, runnable, ctx)
+    findings = [_finding(rule, res, v, config) for rule, res, v in hits]
+    if settings.locate:
+        findings = _locate(findings, [(res, v) for _, res, v in hits], texts or {})
+    resources = {id(res): res for _, res, _ in hits}
+    outcome = apply_waivers(
+        findings, resources, [id(res) for _, res, _ in hits], config, set(registry.ids())
+    )
+    result = ScanResult(
+        findings=sorted(outcome.findings, key=Finding.sort_key),
+        errors=[*errors, *outcome.errors],
+        not_evaluated=not_evaluated,
+        resources=len(inventory),
+    )
+    result.exceptions = outcome.exceptions
+    return result
+
+
+def scan_load_result(loaded: LoadResult, settings: ScanSettings | None = None) -> ScanResult:
+    """Scan what a loader produced, keeping its errors and counts."""
+    result = scan_inventory(Inventory(loaded.resources), settings, texts=loaded.texts)
+    result.errors = [*loaded.errors, *result.errors]
+    result.skipped_documents = loaded.skipped
+    result.files = loaded.files
+    return result
+
+
+def scan_paths(
+    paths: Sequence[str],
+    settings: ScanSettings | None = None,
+    load_options: LoadOptions | None = None,
+    stdin: bytes | None = None,
+) -> ScanResult:
+    """Load manifests from paths and scan them."""
+    return scan_load_result(load_paths(paths, load_options, stdin=stdin), settings)

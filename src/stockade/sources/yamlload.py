@@ -1,0 +1,204 @@
+"""Safe, bounded YAML/JSON decoding with libyaml's C loader.
+
+Kubernetes reads YAML as YAML 1.1 turned into JSON. Two real-world quirks need help to load as
+the API server would read them: the bare ``=`` scalar (YAML 1.1's ``value`` tag, found in real
+CRDs) and timestamps, which stay strings. Hostile input is bounded: nesting depth is checked
+before libyaml's recursive composer can overflow the C stack, and alias expansion
+("billion laughs") is measured before anything walks the data.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+import yaml
+
+MAX_DEPTH = 200
+"""Deepest nesting accepted. Real manifests (CRD schemas included) stay well below 100."""
+
+MAX_EXPANDED_NODES = 2_000_000
+"""Largest document, counted with aliases expanded, accepted."""
+
+
+class _Loader(yaml.CSafeLoader):
+    """CSafeLoader with Kubernetes' reading of YAML 1.1 quirks."""
+
+
+def _construct_plain_string(loader: yaml.SafeLoader, node: yaml.Node) -> str:
+    return str(loader.construct_scalar(node))  # type: ignore[arg-type]
+
+
+_Loader.add_constructor("tag:yaml.org,2002:value", _construct_plain_string)
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_plain_string)
+_Loader.add_constructor("tag:yaml.org,2002:binary", _construct_plain_string)
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One decoded document: its data and 1-based first and last lines."""
+
+    data: Any
+    index: int
+    line: int
+    end_line: int
+
+
+@dataclass(frozen=True, slots=True)
+class DecodeError:
+    """A document that could not be decoded, with the line where the problem is."""
+
+    line: int | None
+    message: str
+    hint: str | None = None
+
+
+_ANCHOR = re.compile(r"(?:^|[\s\[\{,:?-])&[^\s,\[\]\{\}]")
+_DOC_START = re.compile(r"^---(?:[ \t].*)?$", re.MULTILINE)
+
+
+def _may_nest_deeply(text: str) -> bool:
+    # Block nesting needs indentation or "- " per level on one line, so a document whose lines
+    # are all shorter than MAX_DEPTH and with fewer brackets than MAX_DEPTH cannot exceed it.
+    brackets = text.count("[") + text.count("{")
+    if brackets >= MAX_DEPTH:
+        return True
+    return re.search(rf"[^\n]{{{MAX_DEPTH}}}", text) is not None
+
+
+def _depth_error(text: str) -> DecodeError | None:
+    """Walk the event stream (iterative in libyaml) and report nesting beyond MAX_DEPTH."""
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=yaml.CSafeLoader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    line = event.start_mark.line + 1 if event.start_mark else None
+                    return DecodeError(
+                        line,
+                        f"nesting deeper than {MAX_DEPTH} levels",
+                        "Kubernetes objects are never this deep; check that the file is a manifest.",
+                    )
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return None  # the loader reports syntax errors with better context
+    return None
+
+
+def expanded_size(data: Any, limit: int = MAX_EXPANDED_NODES) -> int:
+    """Number of nodes with shared (aliased) containers counted at every use; stops past limit."""
+    sizes: dict[int, int] = {}
+    # Iterative post-order walk: anchors make a DAG, so memoise sizes by identity.
+    stack: list[tuple[Any, bool]] = [(data, False)]
+    while stack:
+        node, done = stack.pop()
+        if not isinstance(node, (dict, list)):
+            continue
+        key = id(node)
+        if key in sizes and not done:
+            continue
+        children = list(node.values()) if isinstance(node, dict) else node
+        if not done:
+            stack.append((node, True))
+            for child in children:
+                if isinstance(child, (dict, list)) and id(child) not in sizes:
+                    stack.append((child, False))
+            continue
+        total = 1
+        for child in children:
+            total += sizes.get(id(child), 1)
+            if total > limit:
+                return total
+        sizes[key] = total
+    return sizes.get(id(data), 1)
+
+
+def _yaml_problem(exc: yaml.YAMLError, line_offset: int) -> DecodeError:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    line = mark.line + 1 + line_offset if mark is not None else None
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    context = getattr(exc, "context", None)
+    message = f"invalid YAML: {problem}" + (f" ({context})" if context else "")
+    return DecodeError(
+        line, message, "Fix the syntax at that line; the other documents were scanned."
+    )
+
+
+def _resume_offset(text: str, error_line: int | None) -> int | None:
+    """Character offset of the next ``---`` separator after the failing line, if any."""
+    if error_line is None:
+        return None
+    lines_before = 0
+    for m in _DOC_START.finditer(text):
+        lines_before = text.count("\n", 0, m.start())
+        if lines_before + 1 > error_line:
+            return m.start()
+    return None
+
+
+def load_yaml(text: str) -> Iterator[Document | DecodeError]:
+    """Decode every document of a YAML stream; a broken document never hides the ones after it."""
+    if _may_nest_deeply(text):
+        err = _depth_error(text)
+        if err is not None:
+            yield err
+            return
+    check_aliases = _ANCHOR.search(text) is not None
+    offset_chars = 0
+    offset_lines = 0
+    index = 0
+    while True:
+        chunk = text[offset_chars:] if offset_chars else text
+        loader = _Loader(chunk)
+        failed: DecodeError | None = None
+        try:
+            while loader.check_node():
+                node = loader.get_node()
+                if node is None:
+                    continue
+                start = node.start_mark.line + 1 + offset_lines
+                end = node.end_mark.line + 1 + offset_lines
+                data = loader.construct_document(node)
+                if check_aliases and expanded_size(data) > MAX_EXPANDED_NODES:
+                    yield DecodeError(
+                        start,
+                        "document expands to more than "
+                        f"{MAX_EXPANDED_NODES:,} nodes through YAML aliases",
+                        "This looks like an alias bomb; remove the anchors and aliases.",
+                    )
+                else:
+                    yield Document(data, index, start, end)
+                index += 1
+        except yaml.YAMLError as exc:
+            failed = _yaml_problem(exc, offset_lines)
+        except (RecursionError, ValueError, TypeError, OverflowError) as exc:
+            failed = DecodeError(
+                None, f"cannot decode YAML: {type(exc).__name__}", "Check the file's syntax."
+            )
+        finally:
+            loader.dispose()
+        if failed is None:
+            return
+        yield failed
+        index += 1
+        resume = _resume_offset(chunk, None if failed.line is None else failed.line - offset_lines)
+        if resume is None or resume == 0:
+            return
+        offset_lines += chunk.count("\n", 0, resume)
+        offset_chars += resume
+
+
+def load_json(text: str) -> Iterator[Document | DecodeError]:
+    """Decode a JSON file (one value) with orjson; errors carry the line of the problem."""
+    try:
+        data = orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        line = text.count("\n", 0, exc.pos) + 1 if exc.pos is not None else None
+        yield DecodeError(line, f"invalid JSON: {exc.msg}", "Fix the syntax at that line.")
+        return
+    yield Document(data, 0, 1, text.count("\n") + 1)
