@@ -12,7 +12,9 @@ from stockade.network.model import NetworkModel
 
 def inventory_of(objs: list[dict[str, Any]]) -> Inventory:
     """An inventory built from decoded objects."""
-    return Inventory(Resource.from_object(o, Origin("test.yaml", line=i + 1)) for i, o in enumerate(objs))
+    return Inventory(
+        Resource.from_object(o, Origin("test.yaml", line=i + 1)) for i, o in enumerate(objs)
+    )
 
 
 def model_of(objs: list[dict[str, Any]]) -> NetworkModel:

@@ -22,7 +22,9 @@ ENVS = ("prod", "staging", "dev")
 PORT_NAMES = ("http", "grpc", "metrics", "dns")
 
 
-def _sel(rng: random.Random, keys: dict[str, tuple[str, ...]], empty_p: float = 0.2) -> dict[str, Any]:
+def _sel(
+    rng: random.Random, keys: dict[str, tuple[str, ...]], empty_p: float = 0.2
+) -> dict[str, Any]:
     r = rng.random()
     if r < empty_p:
         return {}
@@ -63,7 +65,12 @@ def _ports(rng: random.Random) -> list[dict[str, Any]] | None:
     return out
 
 
-def _peer(rng: random.Random, pod_keys: dict[str, tuple[str, ...]], ns_keys: dict[str, tuple[str, ...]], ipv4_only: bool) -> dict[str, Any]:
+def _peer(
+    rng: random.Random,
+    pod_keys: dict[str, tuple[str, ...]],
+    ns_keys: dict[str, tuple[str, ...]],
+    ipv4_only: bool,
+) -> dict[str, Any]:
     r = rng.random()
     if r < 0.3:
         return {"podSelector": _sel(rng, pod_keys)}
@@ -85,7 +92,13 @@ def _peer(rng: random.Random, pod_keys: dict[str, tuple[str, ...]], ns_keys: dic
     return {"ipBlock": block}
 
 
-def _rules(rng: random.Random, peer_key: str, pod_keys: dict[str, tuple[str, ...]], ns_keys: dict[str, tuple[str, ...]], ipv4_only: bool) -> list[dict[str, Any]]:
+def _rules(
+    rng: random.Random,
+    peer_key: str,
+    pod_keys: dict[str, tuple[str, ...]],
+    ns_keys: dict[str, tuple[str, ...]],
+    ipv4_only: bool,
+) -> list[dict[str, Any]]:
     r = rng.random()
     if r < 0.15:
         return []
@@ -95,7 +108,9 @@ def _rules(rng: random.Random, peer_key: str, pod_keys: dict[str, tuple[str, ...
     for _ in range(rng.randint(1, 2)):
         rule: dict[str, Any] = {}
         if rng.random() < 0.85:
-            rule[peer_key] = [_peer(rng, pod_keys, ns_keys, ipv4_only) for _ in range(rng.randint(1, 2))]
+            rule[peer_key] = [
+                _peer(rng, pod_keys, ns_keys, ipv4_only) for _ in range(rng.randint(1, 2))
+            ]
         ports = _ports(rng)
         if ports is not None:
             rule["ports"] = ports
@@ -120,7 +135,13 @@ def generate(
             labels.pop("env")
         # The last namespace is left undeclared: it exists only through its workloads.
         if i < namespaces - 1 or namespaces == 1:
-            objs.append({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns, "labels": labels}})
+            objs.append(
+                {
+                    "apiVersion": "v1",
+                    "kind": "Namespace",
+                    "metadata": {"name": ns, "labels": labels},
+                }
+            )
     kinds = ("Deployment", "Deployment", "StatefulSet", "DaemonSet", "Pod")
     for ns in ns_names:
         for j in range(workloads):
@@ -131,9 +152,13 @@ def generate(
             ports = []
             for pname in rng.sample(PORT_NAMES, k=rng.randint(0, 3)):
                 if pname == "dns":
-                    ports.append({"name": "dns", "containerPort": 53, "protocol": rng.choice(("UDP", "TCP"))})
+                    ports.append(
+                        {"name": "dns", "containerPort": 53, "protocol": rng.choice(("UDP", "TCP"))}
+                    )
                 else:
-                    ports.append({"name": pname, "containerPort": rng.choice((80, 8080, 9090, 8443, 1234))})
+                    ports.append(
+                        {"name": pname, "containerPort": rng.choice((80, 8080, 9090, 8443, 1234))}
+                    )
             container: dict[str, Any] = {"name": "main", "image": "registry.example/app:1"}
             if ports:
                 container["ports"] = ports
@@ -141,7 +166,14 @@ def generate(
             kind = rng.choice(kinds)
             meta = {"name": name, "namespace": ns}
             if kind == "Pod":
-                objs.append({"apiVersion": "v1", "kind": "Pod", "metadata": {**meta, "labels": labels}, "spec": pod_spec})
+                objs.append(
+                    {
+                        "apiVersion": "v1",
+                        "kind": "Pod",
+                        "metadata": {**meta, "labels": labels},
+                        "spec": pod_spec,
+                    }
+                )
                 continue
             spec: dict[str, Any] = {
                 "selector": {"matchLabels": {"app": name}},
@@ -189,7 +221,9 @@ def write_dir(objs: list[dict[str, Any]], directory: Path) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     by_file: dict[str, list[dict[str, Any]]] = {}
     for o in objs:
-        name = "namespaces" if o["kind"] == "Namespace" else o["metadata"].get("namespace", "cluster")
+        name = (
+            "namespaces" if o["kind"] == "Namespace" else o["metadata"].get("namespace", "cluster")
+        )
         by_file.setdefault(name, []).append(o)
     for name, docs in by_file.items():
         (directory / f"{name}.yaml").write_text(yaml.safe_dump_all(docs, sort_keys=False))

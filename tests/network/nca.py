@@ -38,8 +38,18 @@ def run_nca(directory: Path, out: Path) -> str:
     binary = nca_binary()
     assert binary is not None
     cmd = [
-        binary, "--connectivity", "-r", str(directory), "-n", f"{directory}/",
-        "-o", "txt_no_fw_rules", "--output_endpoints", "deployments", "-f", str(out),
+        binary,
+        "--connectivity",
+        "-r",
+        str(directory),
+        "-n",
+        f"{directory}/",
+        "-o",
+        "txt_no_fw_rules",
+        "--output_endpoints",
+        "deployments",
+        "-f",
+        str(out),
     ]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
@@ -114,7 +124,9 @@ def _endpoint(text: str) -> str | AddressSet:
     return AddressSet(v4=((int(a), int(b)),))
 
 
-def parse_output(text: str) -> tuple[dict[tuple[str, str], PortSet], dict[tuple[str, str], list[tuple[AddressSet, PortSet]]]]:
+def parse_output(
+    text: str,
+) -> tuple[dict[tuple[str, str], PortSet], dict[tuple[str, str], list[tuple[AddressSet, PortSet]]]]:
     """Pairs ``(src, dst) -> ports`` and external entries ``(workload, direction) -> [(addr, ports)]``."""
     pairs: dict[tuple[str, str], PortSet] = {}
     external: dict[tuple[str, str], list[tuple[AddressSet, PortSet]]] = {}

@@ -8,6 +8,7 @@ the shortest list of CIDRs.
 from __future__ import annotations
 
 import ipaddress
+import itertools
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TypeVar
@@ -143,7 +144,7 @@ def _segments(entries: list[tuple[Ranges, V]], maximum: int) -> list[tuple[int, 
             points.add(hi + 1)
     cuts = sorted(points)
     out: list[tuple[int, int, list[V]]] = []
-    for lo, nxt in zip(cuts, cuts[1:], strict=False):
+    for lo, nxt in itertools.pairwise(cuts):
         hi = nxt - 1
         hits = [v for ranges, v in entries if any(a <= lo and hi <= b for a, b in ranges)]
         out.append((lo, hi, hits))

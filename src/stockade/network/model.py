@@ -166,15 +166,15 @@ class NetworkModel:
                 sig[sid].append(offset + pid)
 
         # Group shapes by signature.
-        group_of_key: dict[tuple[object, ...], int] = {}
+        group_of_key: dict[tuple[tuple[int, ...], NamedPorts], int] = {}
         self.groups: list[Group] = []
         shape_group: list[int] = []
         for sid, members in enumerate(shape_members):
             named = tuple(n for n in shape_named[sid] if n[0] in used_names)
-            key = (tuple(sig[sid]), named)
-            gid = group_of_key.get(key)
+            gkey = (tuple(sig[sid]), named)
+            gid = group_of_key.get(gkey)
             if gid is None:
-                gid = group_of_key[key] = len(self.groups)
+                gid = group_of_key[gkey] = len(self.groups)
                 pols = [x for x in sig[sid] if x < offset]
                 self.groups.append(
                     Group(
@@ -188,7 +188,9 @@ class NetworkModel:
             self.groups[gid].workloads.extend(members)
             shape_group.append(gid)
         self.group_of: dict[str, Group] = {
-            w.id: self.groups[gid] for sid, gid in enumerate(shape_group) for w in shape_members[sid]
+            w.id: self.groups[gid]
+            for sid, gid in enumerate(shape_group)
+            for w in shape_members[sid]
         }
         self._peer_groups = [frozenset(shape_group[s] for s in shapes) for shapes in peer_shapes]
         for g in self.groups:
@@ -338,4 +340,4 @@ def _fold(values: list[PortSet]) -> PortSet | None:
 
 def _partition(entries: AddressPorts) -> AddressPorts:
     parts = partition_by_value([(a, p) for a, p in entries if p and a], _fold)
-    return sorted(parts, key=lambda e: (e[0].v4, e[0].v6))
+    return sorted(parts, key=lambda e: (not e[0].v4, e[0].v4, e[0].v6))

@@ -185,7 +185,9 @@ def _parse_port(raw: Any, path: FieldPath, issues: list[PolicyIssue]) -> PortSpe
     if end is not None:
         if not isinstance(port, int) or isinstance(port, bool):
             issues.append(
-                PolicyIssue((*path, "endPort"), "endPort needs a numeric port; the entry matches nothing")
+                PolicyIssue(
+                    (*path, "endPort"), "endPort needs a numeric port; the entry matches nothing"
+                )
             )
             return PortSpec(proto, port, valid=False)
         if not isinstance(end, int) or end < port or end > 65535:
@@ -196,16 +198,26 @@ def _parse_port(raw: Any, path: FieldPath, issues: list[PolicyIssue]) -> PortSpe
     return PortSpec(proto, port, end)
 
 
-def _parse_peer(raw: Any, namespace: str, path: FieldPath, issues: list[PolicyIssue]) -> Peer | None:
+def _parse_peer(
+    raw: Any, namespace: str, path: FieldPath, issues: list[PolicyIssue]
+) -> Peer | None:
     if not isinstance(raw, dict) or not raw:
-        issues.append(PolicyIssue(path, "a peer must set podSelector, namespaceSelector or ipBlock; it matches nothing"))
+        issues.append(
+            PolicyIssue(
+                path,
+                "a peer must set podSelector, namespaceSelector or ipBlock; it matches nothing",
+            )
+        )
         return None
     block = raw.get("ipBlock")
     has_sel = "podSelector" in raw or "namespaceSelector" in raw
     if block is not None:
         if has_sel:
             issues.append(
-                PolicyIssue(path, "ipBlock cannot be combined with a selector in one peer; it matches nothing")
+                PolicyIssue(
+                    path,
+                    "ipBlock cannot be combined with a selector in one peer; it matches nothing",
+                )
             )
             return None
         if not isinstance(block, dict) or not isinstance(block.get("cidr"), str):
@@ -220,7 +232,12 @@ def _parse_peer(raw: Any, namespace: str, path: FieldPath, issues: list[PolicyIs
             return None
         return IPPeer(block["cidr"], excepts, addresses)
     if not has_sel:
-        issues.append(PolicyIssue(path, "a peer must set podSelector, namespaceSelector or ipBlock; it matches nothing"))
+        issues.append(
+            PolicyIssue(
+                path,
+                "a peer must set podSelector, namespaceSelector or ipBlock; it matches nothing",
+            )
+        )
         return None
     sels: dict[str, Selector | None] = {}
     for key in ("podSelector", "namespaceSelector"):
@@ -263,7 +280,9 @@ def _parse_rules(
             ]
             peers = tuple(p for p in parsed if p is not None)
         elif peers_raw is not None and not isinstance(peers_raw, list):
-            issues.append(PolicyIssue((*path, peer_key), f"{peer_key} must be a list; it matches nothing"))
+            issues.append(
+                PolicyIssue((*path, peer_key), f"{peer_key} must be a list; it matches nothing")
+            )
             peers = ()
         ports_raw = r.get("ports")
         ports: PortSpecs = None
@@ -286,7 +305,12 @@ def parse_policy(resource: Resource) -> Policy:
     sel_raw = spec.get("podSelector")
     if sel_raw is None:
         # NOTE: the field is required; the API server decodes a missing one as {} (all pods).
-        issues.append(PolicyIssue(("spec",), "spec.podSelector is missing; it is read as {} (every pod in the namespace)"))
+        issues.append(
+            PolicyIssue(
+                ("spec",),
+                "spec.podSelector is missing; it is read as {} (every pod in the namespace)",
+            )
+        )
         sel_raw = {}
     pod_selector, problems = parse_selector(sel_raw)
     issues.extend(PolicyIssue(("spec", "podSelector"), p) for p in problems)
@@ -298,9 +322,18 @@ def parse_policy(resource: Resource) -> Policy:
             issues.append(PolicyIssue(("spec", "policyTypes"), f"unknown policy type {t!r}"))
         has_ingress, has_egress = "Ingress" in types, "Egress" in types
         if not has_ingress and ingress_raw:
-            issues.append(PolicyIssue(("spec", "ingress"), "ingress rules are ignored: policyTypes does not list Ingress"))
+            issues.append(
+                PolicyIssue(
+                    ("spec", "ingress"),
+                    "ingress rules are ignored: policyTypes does not list Ingress",
+                )
+            )
         if not has_egress and egress_raw:
-            issues.append(PolicyIssue(("spec", "egress"), "egress rules are ignored: policyTypes does not list Egress"))
+            issues.append(
+                PolicyIssue(
+                    ("spec", "egress"), "egress rules are ignored: policyTypes does not list Egress"
+                )
+            )
     else:
         has_ingress = True
         has_egress = isinstance(egress_raw, list) and len(egress_raw) > 0

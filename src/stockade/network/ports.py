@@ -25,9 +25,7 @@ _FULL: Intervals = ((MIN_PORT, MAX_PORT),)
 
 def normalize(ranges: Iterable[tuple[int, int]]) -> Intervals:
     """Sort and merge overlapping or adjacent ranges, clipping to the port range."""
-    items = sorted(
-        (max(lo, MIN_PORT), min(hi, MAX_PORT)) for lo, hi in ranges if lo <= hi
-    )
+    items = sorted((max(lo, MIN_PORT), min(hi, MAX_PORT)) for lo, hi in ranges if lo <= hi)
     out: list[tuple[int, int]] = []
     for lo, hi in items:
         if lo > hi:
