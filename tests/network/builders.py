@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from stockade.inventory import Inventory, Origin, Resource
 from stockade.network.model import NetworkModel
 
 
@@ -62,3 +63,15 @@ def external_out(model: NetworkModel, wid: str) -> list[tuple[list[str], list[st
 ALL = ["*"]
 NONE: list[str] = []
 EVERYWHERE = ["0.0.0.0/0", "::/0"]
+
+
+def inventory_of(objs: list[dict[str, Any]]) -> Inventory:
+    """An inventory built from decoded objects."""
+    return Inventory(
+        Resource.from_object(o, Origin("test.yaml", line=i + 1)) for i, o in enumerate(objs)
+    )
+
+
+def model_of(objs: list[dict[str, Any]]) -> NetworkModel:
+    """The network model of decoded objects."""
+    return NetworkModel(inventory_of(objs))

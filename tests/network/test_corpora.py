@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from tests.network.builders import EVERYWHERE, external_in, external_out, ports
-from tests.network.paths import corpus
-
 from stockade.inventory import Inventory
 from stockade.network.model import NetworkModel
 from stockade.network.reach import reach
 from stockade.sources.files import load_paths
+
+from .builders import EVERYWHERE, external_in, external_out, ports
+from .paths import corpus
 
 
 def load(name: str) -> NetworkModel:

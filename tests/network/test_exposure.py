@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.network.builders import deploy, netpol, ns
-from tests.network.conftest import model_of
-
 from stockade.network.exposure import exposure
+
+from .builders import deploy, model_of, netpol, ns
 
 
 def service(

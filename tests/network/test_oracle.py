@@ -36,14 +36,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.network.conftest import model_of
-from tests.network.generator import generate, write_dir
-from tests.network.nca import nca_binary, parse_output, run_nca
-from tests.network.paths import corpus
 
 from stockade.network.addresses import AddressSet, partition_by_value
 from stockade.network.ports import PortSet, union_all
 from stockade.sources.files import load_paths
+
+from .builders import model_of
+from .generator import generate, write_dir
+from .nca import nca_binary, parse_output, run_nca
+from .paths import corpus
 
 pytestmark = pytest.mark.skipif(
     nca_binary() is None,

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from tests.network.builders import deploy, netpol, ns
-from tests.network.conftest import model_of
 
 from stockade.errors import UsageError
 from stockade.network.reach import reach
+
+from .builders import deploy, model_of, netpol, ns
 
 OBJS = [
     ns("shop"),

@@ -7,8 +7,8 @@ import pytest
 from stockade.network import model as model_module
 from stockade.policy.config import Config
 from stockade.scan import ScanSettings, scan_inventory
-from tests.network.builders import deploy, netpol, ns
-from tests.network.conftest import inventory_of
+
+from .builders import deploy, inventory_of, netpol, ns
 
 NETWORK_RULES = [
     "netpol-no-default-deny-ingress",

@@ -6,20 +6,20 @@ References: kubernetes.io "Network Policies" concept page ([D]) and the field do
 
 from __future__ import annotations
 
-from tests.network.builders import (
+from stockade.network.model import NetworkModel
+
+from .builders import (
     ALL,
     EVERYWHERE,
     NONE,
     deploy,
     external_in,
     external_out,
+    model_of,
     netpol,
     ns,
     ports,
 )
-from tests.network.conftest import model_of
-
-from stockade.network.model import NetworkModel
 
 DENY_ALL = {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
 
