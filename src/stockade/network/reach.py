@@ -10,6 +10,7 @@ not governed by NetworkPolicy.
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 from dataclasses import dataclass
 
@@ -94,7 +95,7 @@ def _endpoint(model: NetworkModel, text: str) -> Workload | str:
     addr = _address(text)
     if addr is not None:
         return addr
-    names = [x.id for x in model.workloads if x.id.endswith("/" + text.rpartition("/")[2])]
+    names = difflib.get_close_matches(text, [x.id for x in model.workloads], n=3)
     hint = (
         f"Did you mean {', '.join(names[:5])}?"
         if names
