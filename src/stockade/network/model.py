@@ -48,6 +48,7 @@ class Group:
     named: NamedPorts
     ingress_policies: tuple[int, ...]
     egress_policies: tuple[int, ...]
+    named_id: int = 0
     in_all: PortSet = NO_PORTS
     in_by: dict[int, PortSet] = field(default_factory=dict)
     in_ext: AddressPorts = field(default_factory=list)
@@ -73,7 +74,8 @@ class _SpecTable:
         self._ids: dict[tuple[PortSpecs, ...], int] = {}
         self._lists: list[tuple[PortSpecs, ...]] = []
         self._named: dict[NamedPorts, int] = {}
-        self._memo: dict[tuple[int, NamedPorts], PortSet] = {}
+        self._memo: dict[tuple[int, int], PortSet] = {}
+        self._named_list: list[NamedPorts] = []
 
     def intern(self, specs: tuple[PortSpecs, ...]) -> int:
         found = self._ids.get(specs)
@@ -82,12 +84,20 @@ class _SpecTable:
             self._lists.append(specs)
         return found
 
-    def resolve(self, sid: int, named: NamedPorts) -> PortSet:
+    def named_id(self, named: NamedPorts) -> int:
+        found = self._named.get(named)
+        if found is None:
+            found = self._named[named] = len(self._named_list)
+            self._named_list.append(named)
+        return found
+
+    def resolve(self, sid: int, named_id: int) -> PortSet:
         if sid < 0:
             return NO_PORTS
-        key = (sid, named)
+        key = (sid, named_id)
         found = self._memo.get(key)
         if found is None:
+            named = self._named_list[named_id]
             found = union_all([resolve_ports(s, named) for s in self._lists[sid]])
             self._memo[key] = found
         return found
@@ -104,6 +114,7 @@ class NetworkModel:
             set(inventory.namespaces()) | {w.namespace for w in self.workloads}
         )
         self._specs = _SpecTable()
+        self._partitions: dict[int, tuple[AddressPorts, AddressPorts]] = {}
         self._by_id = {w.id: w for w in self.workloads}
         self._build()
 
@@ -181,6 +192,7 @@ class NetworkModel:
                         id=gid,
                         workloads=[],
                         named=named,
+                        named_id=self._specs.named_id(named),
                         ingress_policies=tuple(x // 2 for x in pols if x % 2 == 0),
                         egress_policies=tuple(x // 2 for x in pols if x % 2 == 1),
                     )
@@ -193,9 +205,26 @@ class NetworkModel:
             for w in shape_members[sid]
         }
         self._peer_groups = [frozenset(shape_group[s] for s in shapes) for shapes in peer_shapes]
+        compiled_in: dict[tuple[tuple[int, ...], int], Group] = {}
+        compiled_out: dict[tuple[int, ...], Group] = {}
         for g in self.groups:
-            self._compile(g)
+            # Ingress depends only on the selecting policies and the named ports; egress only
+            # on the selecting policies: groups that share them share the compiled tables.
+            done_in = compiled_in.get((g.ingress_policies, g.named_id))
+            if done_in is None:
+                self._compile_ingress(g)
+                compiled_in[(g.ingress_policies, g.named_id)] = g
+            else:
+                g.in_all, g.in_by, g.in_ext = done_in.in_all, done_in.in_by, done_in.in_ext
+            done_out = compiled_out.get(g.egress_policies)
+            if done_out is None:
+                self._compile_egress(g)
+                compiled_out[g.egress_policies] = g
+            else:
+                g.eg_all, g.eg_by, g.eg_ext = done_out.eg_all, done_out.eg_by, done_out.eg_ext
         self._wild_in = [g.id for g in self.groups if not g.ingress_isolated or g.in_all]
+        self._open_in = [g.id for g in self.groups if not g.ingress_isolated]
+        self._all_in = [g.id for g in self.groups if g.ingress_isolated and g.in_all]
         self._in_by_src: dict[int, list[int]] = {}
         for g in self.groups:
             for src in g.in_by:
@@ -217,7 +246,7 @@ class NetworkModel:
         """Ids of the groups a pod peer matches."""
         return self._peer_groups[self._peer_ids[peer.key]]
 
-    def _compile(self, g: Group) -> None:
+    def _compile_ingress(self, g: Group) -> None:
         n_groups = len(self.groups)
         in_all = NO_PORTS
         for pi in g.ingress_policies:
@@ -236,10 +265,15 @@ class NetworkModel:
                     groups = self.peer_groups(peer)
                     if len(groups) == n_groups:
                         in_all = in_all | ports
-                    else:
-                        for other in groups:
-                            g.in_by[other] = g.in_by.get(other, NO_PORTS) | ports
+                        continue
+                    in_by = g.in_by
+                    for other in groups:
+                        cur = in_by.get(other)
+                        in_by[other] = ports if cur is None or cur is ports else cur | ports
         g.in_all = in_all
+
+    def _compile_egress(self, g: Group) -> None:
+        n_groups = len(self.groups)
         eg_all: list[PortSpecs] = []
         eg_by: dict[int, list[PortSpecs]] = {}
         for pi in g.egress_policies:
@@ -271,10 +305,10 @@ class NetworkModel:
         """What ``src``'s egress allows towards ``dst``'s pods."""
         if not src.egress_isolated:
             return ALL_PORTS
-        out = self._specs.resolve(src.eg_all, dst.named)
+        out = self._specs.resolve(src.eg_all, dst.named_id)
         by = src.eg_by.get(dst.id)
         if by is not None:
-            out = out | self._specs.resolve(by, dst.named)
+            out = out | self._specs.resolve(by, dst.named_id)
         return out
 
     def ingress_ports(self, src: Group, dst: Group) -> PortSet:
@@ -294,20 +328,67 @@ class NetworkModel:
     def group_connections(self) -> Iterator[tuple[Group, Group, PortSet]]:
         """Every (source group, destination group, ports) with something allowed.
 
-        Includes a group paired with itself (its workloads reach one another).
+        Includes a group paired with itself (its workloads reach one another). Sources come in
+        group order, destinations in group order for each source.
         """
-        wild_in = self._wild_in
+        open_in = self._open_in
         for a in self.groups:
-            if not a.egress_isolated or a.eg_all >= 0:
-                cands = set(wild_in)
-                cands.update(self._in_by_src.get(a.id, ()))
+            row = self.sparse_row(a)
+            if not a.egress_isolated:
+                row.extend((bid, ALL_PORTS) for bid in open_in)
+                row.sort(key=lambda r: r[0])
+            for bid, ports in row:
+                yield a, self.groups[bid], ports
+
+    def sparse_group_connections(self) -> Iterator[tuple[Group, Group, PortSet]]:
+        """`group_connections` without the pairs where neither side is isolated (all allowed)."""
+        groups = self.groups
+        for a in groups:
+            for bid, ports in self.sparse_row(a):
+                yield a, groups[bid], ports
+
+    def open_pairs(self) -> tuple[list[Group], list[Group]]:
+        """Groups open for egress and groups open for ingress: every pair of them is ``*``."""
+        return (
+            [g for g in self.groups if not g.egress_isolated],
+            [self.groups[bid] for bid in self._open_in],
+        )
+
+    def sparse_row(self, a: Group) -> list[tuple[int, PortSet]]:
+        """(destination group id, ports) for ``a``, except the all-open pairs, by id."""
+        groups = self.groups
+        resolve = self._specs.resolve
+        a_open = not a.egress_isolated
+        extra = self._in_by_src.get(a.id)
+        if a_open:
+            cands = sorted(set(self._all_in).union(extra)) if extra else self._all_in
+        elif a.eg_all >= 0:
+            cands = sorted(set(self._wild_in).union(extra)) if extra else self._wild_in
+        else:
+            cands = sorted(a.eg_by)
+        aid = a.id
+        eg_all, eg_by = a.eg_all, a.eg_by
+        out: list[tuple[int, PortSet]] = []
+        for bid in cands:
+            b = groups[bid]
+            if a_open:
+                eg = ALL_PORTS
             else:
-                cands = set(a.eg_by)
-            for bid in sorted(cands):
-                b = self.groups[bid]
-                ports = self.ports(a, b)
-                if ports:
-                    yield a, b, ports
+                eg = resolve(eg_all, b.named_id)
+                by_spec = eg_by.get(bid)
+                if by_spec is not None:
+                    eg = eg | resolve(by_spec, b.named_id)
+                if not eg:
+                    continue
+            if not b.ingress_policies:
+                ports = eg
+            else:
+                by = b.in_by.get(aid)
+                ing = b.in_all if by is None else by if not b.in_all else b.in_all | by
+                ports = ing if eg is ALL_PORTS else eg & ing
+            if ports:
+                out.append((bid, ports))
+        return out
 
     def connections(self) -> Iterator[tuple[Workload, Workload, PortSet]]:
         """Every (source, destination, ports) between distinct workloads, sorted by source."""
@@ -324,13 +405,20 @@ class NetworkModel:
         """Addresses outside the cluster that can connect to the group, with ports."""
         if not group.ingress_isolated:
             return [(INTERNET, ALL_PORTS)]
-        return _partition(group.in_ext)
+        return self._partition(group.in_ext)
 
     def external_egress(self, group: Group) -> AddressPorts:
         """Addresses outside the cluster the group can connect to, with ports."""
         if not group.egress_isolated:
             return [(INTERNET, ALL_PORTS)]
-        return _partition(group.eg_ext)
+        return self._partition(group.eg_ext)
+
+    def _partition(self, entries: AddressPorts) -> AddressPorts:
+        # Groups sharing compiled tables share the entry lists: partition each list once.
+        found = self._partitions.get(id(entries))
+        if found is None or found[0] is not entries:
+            found = self._partitions[id(entries)] = (entries, _partition(entries))
+        return found[1]
 
 
 def _fold(values: list[PortSet]) -> PortSet | None:

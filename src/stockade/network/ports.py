@@ -113,13 +113,15 @@ class PortSet:
         return self == ALL_PORTS
 
     def __bool__(self) -> bool:
-        return not self.is_empty()
+        return bool(self.tcp or self.udp or self.sctp or self.other)
 
     def __or__(self, other: PortSet) -> PortSet:
-        if self is other or other.is_empty():
+        if self is other or other is NO_PORTS or self is ALL_PORTS:
             return self
-        if self.is_empty():
+        if self is NO_PORTS or other is ALL_PORTS:
             return other
+        if self == other:
+            return self
         return PortSet(
             _union(self.tcp, other.tcp),
             _union(self.udp, other.udp),

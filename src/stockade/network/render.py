@@ -14,24 +14,39 @@ With grouping, ``from``/``to`` name groups (``g1``…) listed under ``"groups"``
 from __future__ import annotations
 
 import csv
+import functools
 import io
-from collections.abc import Iterable
 from typing import Any
 
 import orjson
 
+from stockade.network.addresses import AddressSet
 from stockade.network.exposure import Exposure
-from stockade.network.model import AddressPorts, Group, NetworkModel
+from stockade.network.grouping import grouped_matrix
+from stockade.network.model import AddressPorts, NetworkModel
+from stockade.network.ports import PortSet
+
+
+@functools.lru_cache(maxsize=4096)
+def _cidrs(addresses: AddressSet) -> list[str]:
+    return addresses.cidrs()
 
 
 def _ext(entries: AddressPorts) -> list[tuple[list[str], list[str]]]:
-    return [(a.cidrs(), p.labels()) for a, p in entries]
+    return [(list(_cidrs(a)), p.labels()) for a, p in entries]
 
 
-def group_names(model: NetworkModel) -> dict[int, str]:
-    """Stable group names (``g1``…) in the order of each group's first workload id."""
-    ordered = sorted(model.groups, key=lambda g: min(w.id for w in g.workloads))
-    return {g.id: f"g{i + 1}" for i, g in enumerate(ordered)}
+class _Labels:
+    """Port labels per port-set object: the same objects recur across many pairs."""
+
+    def __init__(self) -> None:
+        self._seen: dict[int, tuple[PortSet, list[str]]] = {}
+
+    def __call__(self, ports: PortSet) -> list[str]:
+        hit = self._seen.get(id(ports))
+        if hit is None:
+            hit = self._seen[id(ports)] = (ports, ports.labels())
+        return hit[1]
 
 
 def matrix_document(model: NetworkModel, grouped: bool = False) -> dict[str, Any]:
@@ -40,31 +55,29 @@ def matrix_document(model: NetworkModel, grouped: bool = False) -> dict[str, Any
     ingress: list[dict[str, Any]] = []
     egress: list[dict[str, Any]] = []
     doc: dict[str, Any] = {}
+    _labels = _Labels()
     if grouped:
-        names = group_names(model)
+        gm = grouped_matrix(model)
         doc["groups"] = [
-            {"id": names[g.id], "workloads": sorted(w.id for w in g.workloads)}
-            for g in sorted(model.groups, key=lambda g: names[g.id][1:].zfill(9))
+            {"id": g.name, "workloads": [w.id for w in g.workloads]} for g in gm.groups
         ]
-        for a, b, ports in model.group_connections():
-            if a is b and len(a.workloads) < 2:
-                continue  # a single workload's pods talking to each other
-            connections.append({"from": names[a.id], "to": names[b.id], "ports": ports.labels()})
-        endpoints: Iterable[tuple[str, Group]] = ((names[g.id], g) for g in model.groups)
+        connections = [
+            {"from": a.name, "to": b.name, "ports": _labels(p)} for a, b, p in gm.connections
+        ]
+        for mg in gm.groups:
+            for cidrs, labels in _ext(mg.ingress):
+                ingress.append({"from": cidrs, "to": mg.name, "ports": labels})
+            for cidrs, labels in _ext(mg.egress):
+                egress.append({"from": mg.name, "to": cidrs, "ports": labels})
     else:
         for src, dst, ports in model.connections():
-            connections.append({"from": src.id, "to": dst.id, "ports": ports.labels()})
-        endpoints = ((w.id, model.group_of[w.id]) for w in model.workloads)
-    for name, g in endpoints:
-        for cidrs, labels in _ext(model.external_ingress(g)):
-            ingress.append({"from": cidrs, "to": name, "ports": labels})
-        for cidrs, labels in _ext(model.external_egress(g)):
-            egress.append({"from": name, "to": cidrs, "ports": labels})
-    key = (lambda e: (int(e["from"][1:]), int(e["to"][1:]))) if grouped else None
-    if key is not None:
-        connections.sort(key=key)
-        ingress.sort(key=lambda e: int(e["to"][1:]))
-        egress.sort(key=lambda e: int(e["from"][1:]))
+            connections.append({"from": src.id, "to": dst.id, "ports": _labels(ports)})
+        for w in model.workloads:
+            g = model.group_of[w.id]
+            for cidrs, labels in _ext(model.external_ingress(g)):
+                ingress.append({"from": cidrs, "to": w.id, "ports": labels})
+            for cidrs, labels in _ext(model.external_egress(g)):
+                egress.append({"from": w.id, "to": cidrs, "ports": labels})
     doc["connections"] = connections
     doc["external"] = {"ingress": ingress, "egress": egress}
     return doc
