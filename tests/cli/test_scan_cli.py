@@ -6,10 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-from tests.conftest import REPO
 from typer.testing import CliRunner
 
 from stockade.cli.main import app
+
+from tests.conftest import REPO
 
 runner = CliRunner()
 INSECURE = str(REPO / "examples" / "insecure")

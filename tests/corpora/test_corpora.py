@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from tests.conftest import shared
 
 from stockade.scan import scan_paths
+
+from tests.conftest import shared
 
 CORPORA = [
     "microservices-demo",

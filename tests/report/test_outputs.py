@@ -9,12 +9,13 @@ from xml.etree import ElementTree as ET
 
 import jsonschema
 import pytest
-from tests.conftest import REPO, scan_text, shared
 
 from stockade.model import ScanResult
 from stockade.report import OutputFormat, reporter_for
 from stockade.rules.catalogue import load_catalogue
 from stockade.scan import scan_paths
+
+from tests.conftest import REPO, scan_text, shared
 
 SECRETS = [
     "Sup3rS3cretPassw0rd",

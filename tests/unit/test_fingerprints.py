@@ -6,9 +6,10 @@ import json
 from pathlib import Path
 
 import yaml
-from tests.conftest import REPO
 
 from stockade.scan import scan_paths
+
+from tests.conftest import REPO
 
 
 def _prints(path: Path, namespace: str | None = None) -> dict[str, tuple[str, str]]:

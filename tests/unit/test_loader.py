@@ -8,9 +8,10 @@ import time
 from pathlib import Path
 
 import pytest
-from tests.conftest import load_text
 
 from stockade.sources.files import LoadOptions, load_bytes, load_paths
+
+from tests.conftest import load_text
 
 GOOD = """\
 apiVersion: v1

@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from tests.conftest import scan_text
 
 from stockade.errors import ConfigError
 from stockade.policy.config import parse_config
 from stockade.policy.gate import gate
+
+from tests.conftest import scan_text
 
 POD = """\
 apiVersion: v1
