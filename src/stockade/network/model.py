@@ -225,6 +225,9 @@ class NetworkModel:
         self._wild_in = [g.id for g in self.groups if not g.ingress_isolated or g.in_all]
         self._open_in = [g.id for g in self.groups if not g.ingress_isolated]
         self._all_in = [g.id for g in self.groups if g.ingress_isolated and g.in_all]
+        self._in_by_arr = [g.in_by for g in self.groups]
+        self._in_all_arr = [g.in_all for g in self.groups]
+        # Filled in group order, so every list is sorted.
         self._in_by_src: dict[int, list[int]] = {}
         for g in self.groups:
             for src in g.in_by:
@@ -356,35 +359,43 @@ class NetworkModel:
 
     def sparse_row(self, a: Group) -> list[tuple[int, PortSet]]:
         """(destination group id, ports) for ``a``, except the all-open pairs, by id."""
-        groups = self.groups
-        resolve = self._specs.resolve
-        a_open = not a.egress_isolated
-        extra = self._in_by_src.get(a.id)
-        if a_open:
-            cands = sorted(set(self._all_in).union(extra)) if extra else self._all_in
-        elif a.eg_all >= 0:
-            cands = sorted(set(self._wild_in).union(extra)) if extra else self._wild_in
+        extra = self._in_by_src.get(a.id, ())
+        out: list[tuple[int, PortSet]] = []
+        aid = a.id
+        in_by, in_all = self._in_by_arr, self._in_all_arr
+        if not a.egress_isolated:
+            # Destinations here are all isolated for ingress; egress allows everything.
+            base = self._all_in
+            cands = (sorted(set(base).union(extra)) if base else extra) if extra else base
+            for bid in cands:
+                by = in_by[bid].get(aid)
+                every = in_all[bid]
+                ports = every if by is None else by if not every else every | by
+                if ports:
+                    out.append((bid, ports))
+            return out
+        if a.eg_all >= 0:
+            base = self._wild_in
+            cands = sorted(set(base).union(extra)) if extra else base
         else:
             cands = sorted(a.eg_by)
-        aid = a.id
+        groups = self.groups
+        resolve = self._specs.resolve
         eg_all, eg_by = a.eg_all, a.eg_by
-        out: list[tuple[int, PortSet]] = []
         for bid in cands:
             b = groups[bid]
-            if a_open:
-                eg = ALL_PORTS
-            else:
-                eg = resolve(eg_all, b.named_id)
-                by_spec = eg_by.get(bid)
-                if by_spec is not None:
-                    eg = eg | resolve(by_spec, b.named_id)
-                if not eg:
-                    continue
+            eg = resolve(eg_all, b.named_id)
+            by_spec = eg_by.get(bid)
+            if by_spec is not None:
+                eg = eg | resolve(by_spec, b.named_id)
+            if not eg:
+                continue
             if not b.ingress_policies:
                 ports = eg
             else:
-                by = b.in_by.get(aid)
-                ing = b.in_all if by is None else by if not b.in_all else b.in_all | by
+                by = in_by[bid].get(aid)
+                every = in_all[bid]
+                ing = every if by is None else by if not every else every | by
                 ports = ing if eg is ALL_PORTS else eg & ing
             if ports:
                 out.append((bid, ports))
