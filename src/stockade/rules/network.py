@@ -154,6 +154,9 @@ def netpol_pod_unselected(inv: Inventory, ctx: RuleContext) -> Iterator[Violatio
     severity=Severity.LOW,
     category=Category.NETWORK,
     target=Target.INVENTORY,
+    # Not in the shared mapping table: a policy that selects nothing leaves the pods it was
+    # meant for uncovered, the gap CIS 5.3.2 and the NSA network-policy guidance describe.
+    frameworks={"cis": ["5.3.2"], "nsa": ["NSA-NET-NETPOL"]},
     remediation="""Fix the policy's podSelector (labels are case-sensitive and must match the pod
     template labels, not the workload's own labels) or delete the policy. A policy that selects
     nothing protects nothing, often because of a typo.""",
