@@ -43,8 +43,12 @@ def _nca_parser() -> Any:
     return module
 
 
-def measure(cmd: list[str]) -> tuple[float, float]:
-    """Run ``cmd``; return (wall seconds, peak RSS MB) of that process and its children."""
+def measure(cmd: list[str]) -> tuple[float, float, float]:
+    """Run ``cmd``; return (wall seconds, CPU seconds, peak RSS MB) of that process.
+
+    CPU time (user + system) is reported beside wall time because the machine may be shared:
+    wall time then includes waiting for a core.
+    """
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -53,7 +57,7 @@ def measure(cmd: list[str]) -> tuple[float, float]:
     err = proc.stderr.read().decode() if proc.stderr else ""
     if proc.returncode not in (0,):
         raise SystemExit(f"{cmd[0]} failed ({proc.returncode}): {err[-2000:]}")
-    return wall, usage.ru_maxrss / 1024
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
 def stockade_bin() -> str:
@@ -95,7 +99,7 @@ def nca_case(work: Path, namespaces: int, policies: int) -> dict[str, Any]:
     assert nca is not None, "network-config-analyzer is not installed: pip install -e '.[oracle]'"
     nca_out, ours_out = work / f"nca-{namespaces}.txt", work / f"ours-{namespaces}.json"
     nca_out.unlink(missing_ok=True)  # NCA appends to -f
-    nca_wall, nca_rss = measure(
+    nca_wall, nca_cpu, nca_rss = measure(
         [
             nca,
             "--connectivity",
@@ -111,7 +115,7 @@ def nca_case(work: Path, namespaces: int, policies: int) -> dict[str, Any]:
             str(nca_out),
         ]
     )
-    our_wall, our_rss = measure(
+    our_wall, our_cpu, our_rss = measure(
         [stockade_bin(), "net", "matrix", str(d), "-f", "json", "-o", str(ours_out)]
     )
     return {
