@@ -121,10 +121,13 @@ def nca_case(work: Path, namespaces: int, policies: int) -> dict[str, Any]:
     return {
         "case": f"{workloads} workloads / {policies} policies (per pair)",
         "nca_s": nca_wall,
+        "nca_cpu_s": nca_cpu,
         "nca_mb": nca_rss,
         "stockade_s": our_wall,
+        "stockade_cpu_s": our_cpu,
         "stockade_mb": our_rss,
         "speedup": nca_wall / our_wall,
+        "speedup_cpu": nca_cpu / our_cpu,
         "agreement": compare(nca_out, ours_out),
     }
 
@@ -135,13 +138,14 @@ def large_case(work: Path) -> dict[str, Any]:
     write(objs, d)
     workloads = sum(o["kind"] == "Deployment" for o in objs)
     out = work / "large.json"
-    wall, rss = measure(
+    wall, cpu, rss = measure(
         [stockade_bin(), "net", "matrix", str(d), "--group", "-f", "json", "-o", str(out)]
     )
     doc = json.loads(out.read_text())
     return {
         "case": f"500 namespaces, {workloads} workloads, 2000 policies (--group)",
         "stockade_s": wall,
+        "stockade_cpu_s": cpu,
         "stockade_mb": rss,
         "groups": len(doc["groups"]),
         "group_connections": len(doc["connections"]),
