@@ -202,7 +202,7 @@ def netpol_egress_internet(inv: Inventory, ctx: RuleContext) -> Iterator[Violati
         why = (
             "no NetworkPolicy selects it for egress"
             if not g.egress_isolated
-            else "its egress rules allow 0.0.0.0/0"
+            else "its egress rules allow every public address (for example an ipBlock 0.0.0.0/0)"
         )
         metadata = any(a.contains(_METADATA) for a, _ in egress)
         extra = " (including the cloud metadata address 169.254.169.254)" if metadata else ""
