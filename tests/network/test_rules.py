@@ -122,3 +122,24 @@ def test_the_model_is_built_once_per_scan(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setattr(model_module.NetworkModel, "__init__", counting)
     findings([ns("a"), deploy("a", "web")])
     assert len(built) == 1
+
+
+def test_wildcard_tls_covers_one_label_only() -> None:
+    ing = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {"name": "site", "namespace": "web"},
+        "spec": {
+            "tls": [{"hosts": ["*.example.com"], "secretName": "wild"}],
+            "rules": [
+                {"host": "shop.example.com"},
+                {"host": "a.b.example.com"},
+                {"host": "example.com"},
+            ],
+        },
+    }
+    got = findings([ing], ["ingress-without-tls"])
+    assert [m for _, _, m in got] == [
+        "Ingress host 'a.b.example.com' has no TLS: add it to spec.tls",
+        "Ingress host 'example.com' has no TLS: add it to spec.tls",
+    ]
