@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from stockade.controlplane.visibility import HARDENING_NEEDS, observe
@@ -130,7 +130,7 @@ def run_rules(
     return hits, errors
 
 
-def _finding(rule: Rule, res: Resource, v: Violation, config: Config) -> Finding:
+def _finding(rule: Rule, res: Resource, v: Violation, config: Config, line: int | None) -> Finding:
     meta = rule.meta
     severity = config.severity.get(meta.id, meta.severity)
     key = v.key if v.key is not None else stable_key(res.obj, v.path)
@@ -140,7 +140,7 @@ def _finding(rule: Rule, res: Resource, v: Violation, config: Config) -> Finding
         severity=Severity(severity),
         category=meta.category,
         resource=res.ref,
-        location=Location(res.origin.file, res.origin.line, render_path(v.path)),
+        location=Location(res.origin.file, line, render_path(v.path)),
         message=v.message,
         remediation=meta.remediation,
         frameworks=meta.frameworks,
@@ -149,23 +149,23 @@ def _finding(rule: Rule, res: Resource, v: Violation, config: Config) -> Finding
     )
 
 
-def _locate(
-    findings: list[Finding], paths: list[tuple[Resource, Violation]], texts: dict[str, str]
-) -> list[Finding]:
+def _lines(hits: list[tuple[Rule, Resource, Violation]], texts: dict[str, str]) -> list[int | None]:
+    """The line of each hit's field, composing each document with findings once."""
     locator = Locator(texts)
+    lines: list[int | None] = [h[1].origin.line for h in hits]
     by_file: dict[str, list[int]] = defaultdict(list)
-    for i, (res, _) in enumerate(paths):
+    for i, (_, res, _) in enumerate(hits):
         if not res.origin.live and res.origin.line is not None:
             by_file[res.origin.file].append(i)
-    out = list(findings)
     for file, idxs in by_file.items():
         for i in idxs:
-            res, v = paths[i]
+            _, res, v = hits[i]
             o = res.origin
-            line = locator.line(file, o.line or 1, o.end_line or o.line or 1, (*o.base, *v.path))
-            out[i] = replace(out[i], location=replace(out[i].location, line=line))
+            lines[i] = locator.line(
+                file, o.line or 1, o.end_line or o.line or 1, (*o.base, *v.path)
+            )
         locator.forget(file)
-    return out
+    return lines
 
 
 def scan_inventory(
@@ -210,9 +210,11 @@ def scan_inventory(
     ]
     ctx = RuleContext(inventory, config)
     hits, errors = run_rules(inventory, runnable, ctx)
-    findings = [_finding(rule, res, v, config) for rule, res, v in hits]
-    if settings.locate:
-        findings = _locate(findings, [(res, v) for _, res, v in hits], texts or {})
+    lines = _lines(hits, texts or {}) if settings.locate else [h[1].origin.line for h in hits]
+    findings = [
+        _finding(rule, res, v, config, line)
+        for (rule, res, v), line in zip(hits, lines, strict=True)
+    ]
     resources = {id(res): res for _, res, _ in hits}
     outcome = apply_waivers(
         findings, resources, [id(res) for _, res, _ in hits], config, set(registry.ids())

@@ -7,10 +7,12 @@ import sys
 import typer
 
 from stockade import __version__
+from stockade.cli import detect as detect_cli
+from stockade.cli import net as net_cli
+from stockade.cli import pss as pss_cli
 from stockade.cli import rules as rules_cli
 from stockade.cli import scan as scan_cli
-from stockade.cli.exit_codes import ExitCode
-from stockade.errors import StockadeError
+from stockade.cli.errors import command
 
 app = typer.Typer(
     name="stockade",
@@ -37,29 +39,19 @@ def _root(
     """Kubernetes security scanner."""
 
 
-app.command("scan")(scan_cli.scan)
+app.command("scan")(command(scan_cli.scan))
 app.add_typer(rules_cli.app, name="rules")
+app.command("pss")(command(pss_cli.pss))
+app.add_typer(detect_cli.app, name="detect")
+app.add_typer(net_cli.app, name="net")
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: run the app, turning known errors into messages and exit codes."""
+    """Entry point. Ctrl-C and a closed pipe (``| head``) end quietly, as pip does."""
     try:
-        rc = app(args=argv, standalone_mode=False)
-    except StockadeError as exc:
-        typer.echo(f"stockade: error: {exc.diagnostics()}", err=True)
-        sys.exit(ExitCode.ERRORS)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except (KeyboardInterrupt, BrokenPipeError):
-        # Ctrl-C or `| head`: end quietly, as pip does.
-        sys.exit(130 if not isinstance(sys.exc_info()[1], BrokenPipeError) else 0)
-    except Exception as exc:  # click usage errors carry their own exit code
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(ExitCode.ERRORS)
-        if isinstance(exc, click.exceptions.Abort):
-            sys.exit(130)
-        raise
-    sys.exit(rc if isinstance(rc, int) else ExitCode.OK)
+        app(args=argv)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.stderr.close()
+        sys.exit(0)

@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from stockade.cli.errors import command
 from stockade.errors import UsageError
 from stockade.rules.catalogue import load_catalogue
 from stockade.rules.docs import rule_to_json, rules_markdown
@@ -25,6 +26,7 @@ class RulesFormat(StrEnum):
 
 
 @app.command("list")
+@command
 def list_rules(
     fmt: RulesFormat = typer.Option(RulesFormat.TABLE, "--format", "-f", help="Output format."),
 ) -> None:
@@ -46,6 +48,7 @@ def list_rules(
 
 
 @app.command("show")
+@command
 def show_rule(rule_id: str = typer.Argument(..., help="Rule id.")) -> None:
     """One rule in full: what it checks, why, how to fix, framework mappings."""
     rule = load_catalogue().get(rule_id)

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from stockade.cli.output import write_output
+from stockade.cli.output import write_report
 from stockade.cli.table import render_table
 from stockade.errors import ConfigError, UsageError
 from stockade.policy.config import Config, load_config
@@ -114,9 +114,9 @@ def scan(
         else:
             render_table(result, Console(highlight=False), explain=explain)
     else:
-        write_output(reporter_for(OutputFormat(fmt.value)).format(result, registry), output)
+        write_report(reporter_for(OutputFormat(fmt.value)), result, registry, output)
         if output is not None or not sys.stdout.isatty():
             from stockade.cli.table import summary_line
 
-            Console(stderr=True, highlight=False).print(summary_line(result))
+            Console(stderr=True, highlight=False).print(summary_line(result), soft_wrap=True)
     return gate(result, config.fail_on)

@@ -75,7 +75,7 @@ def render_table(result: ScanResult, console: Console, *, explain: bool = False)
                     style="yellow",
                 )
             )
-    console.print(summary_line(result), highlight=False)
+    console.print(summary_line(result), highlight=False, soft_wrap=True)
 
 
 def summary_line(result: ScanResult) -> Text:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Protocol, assert_never
+from typing import BinaryIO, Protocol, assert_never
 
 from stockade.model import ScanResult
 from stockade.rules.registry import Registry
@@ -14,6 +14,10 @@ class Reporter(Protocol):
 
     def format(self, result: ScanResult, registry: Registry) -> str:
         """The whole report."""
+        ...
+
+    def write(self, result: ScanResult, registry: Registry, out: BinaryIO) -> None:
+        """Write the report to a binary stream (large reports are streamed)."""
         ...
 
 

@@ -1,18 +1,20 @@
-"""The JSON report: the documented contract in docs/json-output.md, keys sorted."""
+"""The JSON report: the documented contract in docs/json-output.md, keys sorted.
+
+Findings are written one at a time, so memory does not double for large reports.
+"""
 
 from __future__ import annotations
 
-from typing import Any
-
-import orjson
+import io
+from typing import Any, BinaryIO
 
 from stockade import __version__
 from stockade.model import ScanResult
+from stockade.report.streaming import write_json
 from stockade.rules.registry import Registry
 
 
-def result_to_json(result: ScanResult) -> dict[str, Any]:
-    """The report as plain data."""
+def _fields(result: ScanResult) -> dict[str, Any]:
     active = result.active()
     out: dict[str, Any] = {
         "tool": {"name": "stockade", "version": __version__},
@@ -25,7 +27,6 @@ def result_to_json(result: ScanResult) -> dict[str, Any]:
             "errors": len(result.errors),
             "by_severity": result.by_severity(),
         },
-        "findings": [f.to_json() for f in result.findings],
         "errors": [e.to_json() for e in result.errors],
         "not_evaluated": [n.to_json() for n in result.not_evaluated],
     }
@@ -34,10 +35,20 @@ def result_to_json(result: ScanResult) -> dict[str, Any]:
     return out
 
 
+def result_to_json(result: ScanResult) -> dict[str, Any]:
+    """The report as plain data."""
+    return {**_fields(result), "findings": [f.to_json() for f in result.findings]}
+
+
 class JsonReporter:
     """JSON, indented, with sorted keys for stable diffs."""
 
+    def write(self, result: ScanResult, registry: Registry, out: BinaryIO) -> None:
+        """Write the report to a binary stream."""
+        write_json(out, _fields(result), {"findings": (f.to_json() for f in result.findings)})
+
     def format(self, result: ScanResult, registry: Registry) -> str:
         """The whole report."""
-        data = result_to_json(result)
-        return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode() + "\n"
+        buf = io.BytesIO()
+        self.write(result, registry, buf)
+        return buf.getvalue().decode()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import BinaryIO
 from xml.etree import ElementTree as ET
 
 from stockade.model import Finding, ScanResult
@@ -63,3 +64,7 @@ class JunitReporter:
             + ET.tostring(suites, encoding="unicode")
             + "\n"
         )
+
+    def write(self, result: ScanResult, registry: Registry, out: BinaryIO) -> None:
+        """Write the report to a binary stream."""
+        out.write(self.format(result, registry).encode())

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 
@@ -158,3 +158,7 @@ class SarifReporter:
             ],
         }
         return orjson.dumps(log, option=orjson.OPT_INDENT_2).decode() + "\n"
+
+    def write(self, result: ScanResult, registry: Registry, out: BinaryIO) -> None:
+        """Write the report to a binary stream."""
+        out.write(self.format(result, registry).encode())

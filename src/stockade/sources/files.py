@@ -56,6 +56,36 @@ class LoadOptions:
     render: bool = True
 
 
+# Configuration files of Kubernetes components and tools: they have apiVersion and kind but are
+# read by a program, not applied to the API, and need no name.
+TOOL_CONFIG_GROUPS = frozenset(
+    {
+        "apiserver.config.k8s.io",
+        "apiserver.k8s.io",
+        "audit.k8s.io",
+        "client.authentication.k8s.io",
+        "controllermanager.config.k8s.io",
+        "install.istio.io",
+        "kubeadm.k8s.io",
+        "kubelet.config.k8s.io",
+        "kubeproxy.config.k8s.io",
+        "kubescheduler.config.k8s.io",
+        "kustomize.config.k8s.io",
+        "skaffold",
+    }
+)
+
+
+def is_tool_config(data: dict[str, Any]) -> bool:
+    """Whether a document is a component or tool configuration file rather than an API object."""
+    api_version = str(data.get("apiVersion", ""))
+    group = api_version.rpartition("/")[0]
+    if group in TOOL_CONFIG_GROUPS:
+        return True
+    # A kubeconfig file: apiVersion v1, kind Config.
+    return api_version == "v1" and data.get("kind") == "Config"
+
+
 def _is_k8s_object(data: Any) -> bool:
     return (
         isinstance(data, dict)
@@ -119,6 +149,9 @@ def _add_object(out: LoadResult, data: dict[str, Any], origin: Origin) -> None:
             _add_object(out, item, item_origin)
         return
     meta = data.get("metadata")
+    if is_tool_config(data):
+        out.skipped += 1
+        return
     if not isinstance(meta, dict) or not (meta.get("name") or meta.get("generateName")):
         if (data["apiVersion"], kind) in CONFIG_KINDS:
             # NOTE: component configuration files (KubeletConfiguration, EncryptionConfiguration,

@@ -41,12 +41,22 @@ def _walk(node: yaml.Node, path: Sequence[Any]) -> int:
     return line
 
 
+class _StructureLoader(yaml.CSafeLoader):
+    """Composes nodes without resolving scalar types: only structure and marks are needed."""
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        return "!"
+
+
 def compose(text: str) -> yaml.Node | None:
     """The node tree of one YAML document (None when it does not compose)."""
+    loader = _StructureLoader(text)
     try:
-        return yaml.compose(text, Loader=yaml.CSafeLoader)
+        return loader.get_single_node()
     except yaml.YAMLError:
         return None
+    finally:
+        loader.dispose()
 
 
 def line_of(text: str, path: Sequence[Any]) -> int | None:

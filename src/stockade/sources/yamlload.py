@@ -24,8 +24,33 @@ MAX_EXPANDED_NODES = 2_000_000
 """Largest document, counted with aliases expanded, accepted."""
 
 
+_TAG_CACHE_LIMIT = 200_000
+_STR_TAG = "tag:yaml.org,2002:str"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+_MAP_TAG = "tag:yaml.org,2002:map"
+
+
 class _Loader(yaml.CSafeLoader):
-    """CSafeLoader with Kubernetes' reading of YAML 1.1 quirks."""
+    """CSafeLoader with Kubernetes' reading of YAML 1.1 quirks and a memoised resolver.
+
+    Manifests repeat the same plain scalars endlessly (keys, ``true``, ``TCP``): resolving each
+    distinct value once, instead of running the implicit-type regexes on every occurrence,
+    makes loading faster than a plain CSafeLoader with identical results.
+    """
+
+    _tags: dict[str, str] = {}
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        if kind is yaml.ScalarNode:
+            if not implicit[0]:
+                return _STR_TAG
+            tag = self._tags.get(value)
+            if tag is None:
+                tag = str(super().resolve(kind, value, implicit))  # type: ignore[no-untyped-call]
+                if len(self._tags) < _TAG_CACHE_LIMIT:
+                    self._tags[value] = tag
+            return tag
+        return _SEQ_TAG if kind is yaml.SequenceNode else _MAP_TAG
 
 
 def _construct_plain_string(loader: yaml.SafeLoader, node: yaml.Node) -> str:
