@@ -166,10 +166,12 @@ class Kubelet:
         """The effective value of a setting from `FIELDS`."""
         spec = FIELDS[key]
         if spec.type == "gate":
-            gate = _gate(self.flags.all(spec.flag), spec.path[-1])
+            gate = _gate(self.flags.all(spec.flag), str(spec.path[-1]))
             if gate is not None:
-                value, flag = gate
-                return Setting(value, "flag", flag.resource, flag.path, flag.display())
+                value, gate_flag = gate
+                return Setting(
+                    value, "flag", gate_flag.resource, gate_flag.path, gate_flag.display()
+                )
         else:
             flag = self.flags.last(spec.flag)
             if flag is not None:

@@ -86,7 +86,7 @@ _ETCD = _EDIT.format(file="etcd.yaml")
 
 def enabled_admission(comp: Component) -> set[str]:
     """The admission plugins the API server runs: defaults + enabled - disabled."""
-    return (DEFAULT_ADMISSION | set(comp.flags.items("enable-admission-plugins"))) - set(
+    return set(DEFAULT_ADMISSION | set(comp.flags.items("enable-admission-plugins"))) - set(
         comp.flags.items("disable-admission-plugins")
     )
 
