@@ -21,10 +21,12 @@ from stockade.controlplane.components import (
     referenced,
 )
 from stockade.controlplane.kubelet import KUBELET_CONFIG_KIND, find_kubelets, missing_config
+from stockade.controlplane.kubeproxy import find_kube_proxies
 from stockade.inventory.index import Inventory
 from stockade.sources.nodefiles import FLAGS_KIND
 
 KUBELET = "kubelet"
+KUBE_PROXY = "kube-proxy"
 
 # Configuration files named by kube-apiserver flags: need id -> (flag, kinds of the file).
 REFERENCED_CONFIGS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -35,7 +37,7 @@ REFERENCED_CONFIGS: dict[str, tuple[str, tuple[str, ...]]] = {
     "admission-config": ("admission-control-config-file", ("AdmissionConfiguration",)),
 }
 
-HARDENING_NEEDS = frozenset({*COMPONENTS, KUBELET, *REFERENCED_CONFIGS})
+HARDENING_NEEDS = frozenset({*COMPONENTS, KUBELET, KUBE_PROXY, *REFERENCED_CONFIGS})
 """Needs that only node and cluster hardening scans report as not evaluated."""
 
 _NOT_VISIBLE = {
@@ -49,6 +51,7 @@ _NOT_VISIBLE = {
     "managed)",
     KUBELET: "no KubeletConfiguration file or kubelet flags (systemd drop-in, kubeadm-flags.env) "
     "in the input",
+    KUBE_PROXY: "no KubeProxyConfiguration file or kube-system/kube-proxy ConfigMap in the input",
 }
 
 
@@ -108,6 +111,10 @@ def observe(inventory: Inventory) -> Visibility:
             if path
             else _NOT_VISIBLE[KUBELET]
         )
+    if find_kube_proxies(inventory):
+        seen.provided.add(KUBE_PROXY)
+    else:
+        seen.reasons[KUBE_PROXY] = _NOT_VISIBLE[KUBE_PROXY]
     seen.any_node_config = bool(
         any(components.values())
         or inventory.of_kind(KUBELET_CONFIG_KIND, FLAGS_KIND)

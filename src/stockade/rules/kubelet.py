@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from stockade.controlplane.kubelet import Kubelet, Setting, find_kubelets
+from stockade.controlplane.kubeproxy import find_kube_proxies
 from stockade.inventory.index import Inventory
 from stockade.model import Category, Severity, Violation
 from stockade.rules.registry import RuleContext, Target, rule
@@ -329,3 +330,31 @@ _register(
     "Webhook (or remove the flags --anonymous-auth=true and --authorization-mode="
     "AlwaysAllow), and firewall port 10250.",
 )
+
+
+@rule(
+    id="kube-proxy-metrics-bind-address",
+    title="kube-proxy serves metrics on all interfaces",
+    severity=Severity.MEDIUM,
+    category=Category.CONTROL_PLANE,
+    target=Target.INVENTORY,
+    frameworks={"cis": ["4.3.1"], "nsa": ["NSA-NET-NODES"], "owasp": ["K06:2025"]},
+    needs=("kube-proxy",),
+    remediation="""Set metricsBindAddress: 127.0.0.1:10249 in the KubeProxyConfiguration (the
+    kube-system/kube-proxy ConfigMap on kubeadm clusters) or --metrics-bind-address, then restart
+    the kube-proxy pods.""",
+)
+def kube_proxy_metrics(inv: Inventory, ctx: RuleContext) -> Iterator[Violation]:
+    """kube-proxy's metrics endpoint must listen on localhost only (an omitted or empty
+    metricsBindAddress is 127.0.0.1:10249)."""
+    for proxy in find_kube_proxies(inv):
+        address, written = proxy.metrics_bind_address()
+        host = address.rsplit(":", 1)[0].strip("[]")
+        if host in ("127.0.0.1", "::1", "localhost"):
+            continue
+        yield Violation(
+            f"kube-proxy: metricsBindAddress is {address}; expected 127.0.0.1:10249",
+            (*proxy.base, "metricsBindAddress") if not proxy.base else proxy.base,
+            key="metricsBindAddress",
+            resource=proxy.resource,
+        )

@@ -149,16 +149,17 @@ def _add_object(out: LoadResult, data: dict[str, Any], origin: Origin) -> None:
             _add_object(out, item, item_origin)
         return
     meta = data.get("metadata")
+    if (data["apiVersion"], kind) in CONFIG_KINDS:
+        # NOTE: component configuration files (KubeletConfiguration, EncryptionConfiguration,
+        # ...) that the hardening checks read; they carry no name, so the file names them.
+        if not isinstance(meta, dict) or not meta.get("name"):
+            data = {**data, "metadata": {**(meta or {}), "name": config_name(origin.file)}}
+        out.resources.append(Resource.from_object(data, origin))
+        return
     if is_tool_config(data):
         out.skipped += 1
         return
     if not isinstance(meta, dict) or not (meta.get("name") or meta.get("generateName")):
-        if (data["apiVersion"], kind) in CONFIG_KINDS:
-            # NOTE: component configuration files (KubeletConfiguration, EncryptionConfiguration,
-            # ...) are not API objects and carry no name; the file names them.
-            named = {**data, "metadata": {**(meta or {}), "name": config_name(origin.file)}}
-            out.resources.append(Resource.from_object(named, origin))
-            return
         out.errors.append(
             ScanError(
                 origin.file,

@@ -178,6 +178,7 @@ def flag_resources(text: str, file: str) -> list[Resource]:
 MANIFEST_DIRS = ("etc/kubernetes/manifests",)
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json", ".manifest")
 KUBELET_CONFIGS = ("var/lib/kubelet/config.yaml",)
+KUBE_PROXY_CONFIGS = ("var/lib/kube-proxy/config.conf", "etc/kubernetes/kube-proxy-config.yaml")
 KUBELET_FLAG_FILES = (
     "etc/systemd/system/kubelet.service.d/*.conf",
     "usr/lib/systemd/system/kubelet.service.d/*.conf",
@@ -268,6 +269,8 @@ def load_node(root: Path, opts: Any = None) -> LoadResult:
     for c in KUBELET_CONFIGS:
         if not refs.get("kubelet:config"):
             load(root / c)
+    for c in KUBE_PROXY_CONFIGS:
+        load(root / c)
     for values in refs.values():
         for value in values:
             load(_under(root, value))
