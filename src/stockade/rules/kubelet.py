@@ -348,13 +348,13 @@ def kube_proxy_metrics(inv: Inventory, ctx: RuleContext) -> Iterator[Violation]:
     """kube-proxy's metrics endpoint must listen on localhost only (an omitted or empty
     metricsBindAddress is 127.0.0.1:10249)."""
     for proxy in find_kube_proxies(inv):
-        address, written = proxy.metrics_bind_address()
+        address, _ = proxy.metrics_bind_address()
         host = address.rsplit(":", 1)[0].strip("[]")
         if host in ("127.0.0.1", "::1", "localhost"):
             continue
         yield Violation(
             f"kube-proxy: metricsBindAddress is {address}; expected 127.0.0.1:10249",
-            (*proxy.base, "metricsBindAddress") if not proxy.base else proxy.base,
+            proxy.base or ("metricsBindAddress",),
             key="metricsBindAddress",
             resource=proxy.resource,
         )
