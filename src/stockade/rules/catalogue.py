@@ -11,9 +11,9 @@ from stockade.rules.registry import REGISTRY, Registry
 def load_catalogue() -> Registry:
     """The registry with every built-in rule module imported."""
     # Imports register rules as a side effect; one line per rule module.
-    import stockade.rules.apiserverconfig  # noqa: F401
-    import stockade.rules.controlplane  # noqa: F401
-    import stockade.rules.kubelet  # noqa: F401
+    import stockade.rules.apiserverconfig
+    import stockade.rules.controlplane
+    import stockade.rules.kubelet
     import stockade.rules.network  # noqa: F401
     from stockade.rules import general, images, secrets, services, workload  # noqa: F401
 
