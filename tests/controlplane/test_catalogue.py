@@ -54,4 +54,4 @@ def test_coverage_doc_is_current_for_sections_1_to_4() -> None:
         for line in coverage_markdown(load_catalogue()).splitlines()
         if line.startswith("| ") and line.split("|")[1].strip()[:1] in "1234"
     }
-    assert doc_rows == generated, "regenerate docs/cis.md with stockade.rules.cis"
+    assert doc_rows == generated, "regenerate docs/cis.md: stockade.rules.cis.cis_document()"

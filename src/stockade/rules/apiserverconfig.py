@@ -258,3 +258,61 @@ def audit_policy(inv: Inventory, ctx: RuleContext) -> Iterator[Violation]:
     """The API server's audit policy, judged against what an investigation needs."""
     for comp in components(ctx, inv, APISERVER):
         yield from _audit(comp, inv)
+
+
+def _pod_security_defaults(inv: Inventory, admission: Resource) -> tuple[dict[str, Any], Any]:
+    """The PodSecurity plugin's configuration in an AdmissionConfiguration and its path."""
+    for i, plugin in enumerate(admission.obj.get("plugins") or []):
+        if not isinstance(plugin, dict) or plugin.get("name") != "PodSecurity":
+            continue
+        conf = plugin.get("configuration")
+        if isinstance(conf, dict):
+            return conf, ("plugins", i, "configuration", "defaults")
+        path = plugin.get("path")
+        if isinstance(path, str):
+            res = referenced(inv, ("PodSecurityConfiguration",), path)
+            if res is not None:
+                return res.obj, ("plugins", i, "path")
+        return {}, ("plugins", i)
+    return {}, None
+
+
+@rule(
+    id="apiserver-pod-security-defaults",
+    title="Pod Security admission enforces nothing by default",
+    severity=Severity.MEDIUM,
+    category=Category.CONTROL_PLANE,
+    target=Target.INVENTORY,
+    frameworks={"cis": ["5.2.1"], "nsa": ["NSA-POD-ENFORCE"], "owasp": ["K04:2025"]},
+    needs=(APISERVER, "admission-config"),
+    remediation="""In the AdmissionConfiguration named by --admission-control-config-file, give
+    the PodSecurity plugin defaults with enforce: baseline (or restricted) and audit/warn:
+    restricted, and list only system namespaces under exemptions. Namespaces without
+    pod-security.kubernetes.io labels then get a real default instead of privileged.""",
+)
+def pod_security_defaults(inv: Inventory, ctx: RuleContext) -> Iterator[Violation]:
+    """The cluster-wide Pod Security default, when the admission configuration sets one.
+
+    Judged only when an AdmissionConfiguration is given: without one, namespaces may still be
+    labelled or another policy engine may enforce, which a configuration file cannot show."""
+    for comp in components(ctx, inv, APISERVER):
+        flag = comp.flags.last("admission-control-config-file")
+        if flag is None:
+            continue
+        admission = referenced(inv, ("AdmissionConfiguration",), flag.text)
+        if admission is None:
+            continue
+        conf, path = _pod_security_defaults(inv, admission)
+        if path is None:
+            continue
+        defaults = conf.get("defaults") if isinstance(conf.get("defaults"), dict) else {}
+        enforce = str(defaults.get("enforce") or "privileged")
+        if enforce == "privileged":
+            yield Violation(
+                f"AdmissionConfiguration {admission.origin.file}: PodSecurity defaults enforce "
+                f"{enforce!r}, so unlabelled namespaces admit privileged pods; expected "
+                "defaults.enforce: baseline or restricted",
+                path,
+                key="enforce",
+                resource=admission,
+            )
