@@ -305,7 +305,8 @@ def pod_security_defaults(inv: Inventory, ctx: RuleContext) -> Iterator[Violatio
         conf, path = _pod_security_defaults(inv, admission)
         if path is None:
             continue
-        defaults = conf.get("defaults") if isinstance(conf.get("defaults"), dict) else {}
+        raw_defaults = conf.get("defaults")
+        defaults: dict[str, Any] = raw_defaults if isinstance(raw_defaults, dict) else {}
         enforce = str(defaults.get("enforce") or "privileged")
         if enforce == "privileged":
             yield Violation(
