@@ -11,9 +11,7 @@ from stockade.rules.cis import CIS_ITEMS, coverage_markdown
 DOC = Path(__file__).resolve().parents[2] / "docs" / "cis.md"
 
 CONFIG_DECIDABLE_AUTOMATED = [
-    i.id
-    for i in CIS_ITEMS
-    if i.automated and i.id.split(".")[0] in ("1", "2", "4") and not i.note
+    i.id for i in CIS_ITEMS if i.automated and i.id.split(".")[0] in ("1", "2", "4") and not i.note
 ]
 
 

@@ -181,18 +181,17 @@ def _matches(rule_: dict[str, Any], group: str, resource: str) -> bool:
 
 
 def _level_for(rules: list[Any], group: str, resource: str) -> tuple[int, int | None]:
-    """Audit level of the first unconditional rule matching (level, rule index).
+    """Audit level of the first unrestricted rule matching (level, rule index).
 
-    Rules restricted to some users, verbs or namespaces may not cover every request: they are
-    honoured only when they lower nothing (the first rule without such limits decides)."""
+    A rule limited to some users, groups, verbs or namespaces covers only part of the requests,
+    so it neither proves coverage nor hides a gap: the first rule without such limits decides.
+    (Excluding system users at level None, as the upstream example policy does, stays fine.)"""
     for i, r in enumerate(rules):
         if not isinstance(r, dict) or not _matches(r, group, resource):
             continue
-        limited = any(r.get(k) for k in ("users", "userGroups", "verbs", "namespaces"))
-        level = _LEVELS.get(str(r.get("level")), 0)
-        if limited and level < 1:
+        if any(r.get(k) for k in ("users", "userGroups", "verbs", "namespaces")):
             continue
-        return level, i
+        return _LEVELS.get(str(r.get("level")), 0), i
     return 0, None
 
 

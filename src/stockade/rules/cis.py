@@ -101,10 +101,18 @@ def _items() -> list[CisItem]:
         ("2.6", "--peer-auto-tls is not true", "A", ""),
         ("2.7", "a unique Certificate Authority is used for etcd", "M", ""),
         # 3 control plane configuration
-        ("3.1.1", "client certificate authentication should not be used for users", "M",
-         _PRACTICE + " (which certificates are issued to people)"),
-        ("3.1.2", "service account token authentication should not be used for users", "M",
-         _PRACTICE),
+        (
+            "3.1.1",
+            "client certificate authentication should not be used for users",
+            "M",
+            _PRACTICE + " (which certificates are issued to people)",
+        ),
+        (
+            "3.1.2",
+            "service account token authentication should not be used for users",
+            "M",
+            _PRACTICE,
+        ),
         ("3.1.3", "bootstrap token authentication should not be used for users", "M", _PRACTICE),
         ("3.2.1", "a minimal audit policy is created", "M", ""),
         ("3.2.2", "the audit policy covers key security concerns", "M", ""),
@@ -143,8 +151,12 @@ def _items() -> list[CisItem]:
         ("5.1.4", "minimize access to create pods", "M", _CLUSTER),
         ("5.1.5", "default service accounts are not actively used", "M", _CLUSTER),
         ("5.1.6", "service account tokens are only mounted where necessary", "M", _CLUSTER),
-        ("5.1.7", "avoid use of the system:masters group", "M",
-         "certificates issued with O=system:masters are not visible as cluster objects"),
+        (
+            "5.1.7",
+            "avoid use of the system:masters group",
+            "M",
+            "certificates issued with O=system:masters are not visible as cluster objects",
+        ),
         ("5.1.8", "limit bind, impersonate and escalate permissions", "M", _CLUSTER),
         ("5.1.9", "minimize access to create persistent volumes", "M", _CLUSTER),
         ("5.1.10", "minimize access to the proxy sub-resource of nodes", "M", _CLUSTER),
@@ -165,15 +177,23 @@ def _items() -> list[CisItem]:
         ("5.2.11", "minimize admission of HostPath volumes", "M", _CLUSTER),
         ("5.2.12", "minimize admission of containers using HostPorts", "M", _CLUSTER),
         # 5.3 network policies
-        ("5.3.1", "the CNI in use supports NetworkPolicies", "M",
-         "depends on the CNI plugin's implementation, not on a manifest"),
+        (
+            "5.3.1",
+            "the CNI in use supports NetworkPolicies",
+            "M",
+            "depends on the CNI plugin's implementation, not on a manifest",
+        ),
         ("5.3.2", "all namespaces have NetworkPolicies defined", "M", _CLUSTER),
         # 5.4 secrets
         ("5.4.1", "prefer secrets as files over environment variables", "M", _CLUSTER),
         ("5.4.2", "consider external secret storage", "M", _PRACTICE),
         # 5.5 admission control
-        ("5.5.1", "configure image provenance (ImagePolicyWebhook)", "M",
-         "needs a site-specific image policy webhook"),
+        (
+            "5.5.1",
+            "configure image provenance (ImagePolicyWebhook)",
+            "M",
+            "needs a site-specific image policy webhook",
+        ),
         # 5.6 general
         ("5.6.1", "administrative boundaries between resources using namespaces", "M", _PRACTICE),
         ("5.6.2", "seccomp profile is RuntimeDefault in pod definitions", "M", _CLUSTER),
