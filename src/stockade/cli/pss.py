@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import orjson
 import typer
 from rich.console import Console
 from rich.text import Text
 
-from stockade.cli.exit_codes import ExitCode
 from stockade.cli.output import write_output
 from stockade.errors import UsageError
-from stockade.inventory import Inventory
-from stockade.model import ScanError
-from stockade.pss import Level, PssVersion, parse_level, parse_version
-from stockade.pss.namespaces import NamespacePolicy
-from stockade.pss.workloads import WorkloadVerdict, evaluate_inventory
+from stockade.inventory import Inventory, PodTemplate
+from stockade.pss import evaluate_pod, parse_level, parse_version
+from stockade.pss.namespaces import NamespacePolicy, namespace_policy
 from stockade.sources.files import DEFAULT_MAX_FILE_BYTES, LoadOptions, load_paths
 
 
@@ -28,73 +27,21 @@ class PssFormat(StrEnum):
     JSON = "json"
 
 
-def _parse(level: str, version: str) -> tuple[Level, PssVersion]:
-    try:
-        return parse_level(level), parse_version(version)
-    except ValueError as exc:
-        raise UsageError(str(exc), "Example: --level restricted --version v1.30") from None
-
-
-def _json(
-    level: Level,
-    version: PssVersion,
-    verdicts: list[WorkloadVerdict],
-    policies: list[NamespacePolicy],
-    errors: list[ScanError],
-    namespace_labels: bool,
-) -> str:
-    doc: dict[str, object] = {
-        "level": level.value,
-        "version": str(version),
-        "results": [v.to_json(with_policy=namespace_labels) for v in verdicts],
-        "errors": [e.to_json() for e in errors],
+def _result(pt: PodTemplate, policy: NamespacePolicy) -> dict[str, Any]:
+    res = pt.resource
+    evaluation = evaluate_pod(pt.meta, pt.spec, policy.level, policy.version)
+    return {
+        "file": res.origin.file,
+        "line": res.origin.line,
+        "kind": res.kind,
+        "namespace": res.effective_namespace(),
+        "name": res.name,
+        "level": policy.level.value,
+        "version": str(policy.version),
+        "policy_source": policy.source,
+        "allowed": evaluation.allowed,
+        "violations": [{"check": v.check, "message": v.message} for v in evaluation.violations],
     }
-    if namespace_labels:
-        doc["namespaces"] = [p.to_json() for p in policies]
-    return orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode() + "\n"
-
-
-def _table(
-    console: Console,
-    level: Level,
-    version: PssVersion,
-    verdicts: list[WorkloadVerdict],
-    policies: list[NamespacePolicy],
-    errors: list[ScanError],
-) -> None:
-    for v in verdicts:
-        r = v.template.resource
-        where = f"{r.origin.file}:{r.origin.line}" if r.origin.line else r.origin.file
-        verdict = Text("allowed", style="green") if v.allowed else Text("DENIED", style="bold red")
-        head = Text.assemble(
-            verdict, "  ", (r.display(), "bold"), "  ", (f"{v.level.value}:{v.version}", "cyan")
-        )
-        head.append(f"  {where}", style="dim")
-        console.print(head, soft_wrap=True)
-        for violation in v.evaluation.violations:
-            console.print(
-                Text.assemble("    ", (violation.check, "bold"), "  ", violation.message),
-                soft_wrap=True,
-            )
-    notes = [n for p in policies for n in p.notes]
-    if notes:
-        console.print(Text("Namespaces", style="bold"))
-        for note in notes:
-            console.print(f"  {note}", highlight=False, markup=False, soft_wrap=True)
-    if errors:
-        console.print(Text("Input errors", style="bold red"))
-        for e in errors:
-            where = f"{e.file}:{e.line}" if e.line else e.file
-            hint = f" ({e.hint})" if e.hint else ""
-            console.print(f"  {where}: {e.message}{hint}", markup=False, soft_wrap=True)
-    denied = sum(not v.allowed for v in verdicts)
-    policy = "namespace labels" if policies else f"{level.value}:{version}"
-    console.print(
-        f"{denied} of {len(verdicts)} pod templates would be denied ({policy}); "
-        f"{len(errors)} input errors",
-        highlight=False,
-        soft_wrap=True,
-    )
 
 
 def pss(
@@ -103,12 +50,12 @@ def pss(
         "restricted", "--level", "-l", help="privileged, baseline or restricted."
     ),
     version: str = typer.Option(
-        "latest", "--version", "-v", help="Policy version v1.0 … v1.37, or latest."
+        "latest", "--version", "-v", help="Policy version: v1.N or latest."
     ),
     namespace_labels: bool = typer.Option(
         False,
         "--namespace-labels",
-        help="Judge each namespace at its pod-security.kubernetes.io/enforce[-version] labels; "
+        help="Use each Namespace's pod-security.kubernetes.io/enforce[-version] labels; "
         "--level/--version apply to namespaces without them.",
     ),
     fmt: PssFormat = typer.Option(PssFormat.TABLE, "--format", "-f", help="Output format."),
@@ -120,33 +67,99 @@ def pss(
         False, "--no-render", help="Do not run kubectl kustomize / helm template."
     ),
 ) -> int:
-    """Exact Pod Security Admission verdicts for pods and workload templates, offline."""
-    lv, ver = _parse(level, version)
+    """Evaluate every pod template exactly as Pod Security Admission would."""
     if not paths:
-        raise UsageError(
-            "nothing to check",
-            "Give files or directories, e.g. `stockade pss k8s/ --level restricted`, or - for stdin.",
-        )
+        raise UsageError("nothing to check", "Give files or directories, e.g. `stockade pss k8s/`.")
+    try:
+        default = NamespacePolicy(parse_level(level), parse_version(version), "default")
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     loaded = load_paths(paths, LoadOptions(max_file_bytes=max_file_size, render=not no_render))
-    verdicts, policies = evaluate_inventory(
-        Inventory(loaded.resources), lv, ver, namespace_labels=namespace_labels
-    )
-    if fmt is PssFormat.JSON:
-        write_output(_json(lv, ver, verdicts, policies, loaded.errors, namespace_labels), output)
-    elif output is not None:
-        with output.open("w", encoding="utf-8") as fh:
-            _table(
-                Console(file=fh, no_color=True, width=160),
-                lv,
-                ver,
-                verdicts,
-                policies,
-                loaded.errors,
+    inventory = Inventory(loaded.resources)
+    results = []
+    policies: dict[str, NamespacePolicy] = {}
+    for pt in sorted(
+        inventory.pod_templates(),
+        key=lambda p: (p.resource.origin.file, p.resource.origin.line or 0),
+    ):
+        policy = default
+        if namespace_labels:
+            policy = policies.get(pt.namespace) or policies.setdefault(
+                pt.namespace, _policy_of(inventory, pt.namespace, default)
             )
+        results.append(_result(pt, policy))
+    report: dict[str, Any] = {
+        "level": "namespace-labels" if namespace_labels else default.level.value,
+        "version": "namespace-labels" if namespace_labels else str(default.version),
+        "results": results,
+        "errors": [e.to_json() for e in loaded.errors],
+    }
+    if namespace_labels:
+        report["namespaces"] = [
+            {
+                "namespace": ns,
+                "level": p.level.value,
+                "version": str(p.version),
+                "policy_source": p.source,
+                "note": p.note,
+            }
+            for ns, p in sorted(policies.items())
+        ]
+    if fmt is PssFormat.JSON:
+        write_output(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode() + "\n", output)
+    elif output is None:
+        _table(report, Console(highlight=False))
     else:
-        _table(Console(highlight=False), lv, ver, verdicts, policies, loaded.errors)
+        with output.open("w", encoding="utf-8") as fh:
+            _table(report, Console(file=fh, no_color=True, width=160))
     if loaded.errors:
-        return ExitCode.ERRORS
-    if any(not v.allowed for v in verdicts):
-        return ExitCode.FINDINGS
-    return ExitCode.OK
+        return 2
+    return 1 if any(not r["allowed"] for r in results) else 0
+
+
+def _policy_of(inventory: Inventory, namespace: str, default: NamespacePolicy) -> NamespacePolicy:
+    """The namespace's enforce labels; a namespace absent from the inputs gets the default."""
+    if inventory.get("Namespace", None, namespace) is None:
+        return replace(
+            default,
+            note=f"Namespace not among the inputs: evaluated at "
+            f"{default.level.value}:{default.version}",
+        )
+    return namespace_policy(inventory.namespace_labels(namespace), default)
+
+
+def _table(report: dict[str, Any], console: Console) -> None:
+    denied = [r for r in report["results"] if not r["allowed"]]
+    for r in denied:
+        where = f"{r['file']}:{r['line']}" if r["line"] else r["file"]
+        console.print(
+            Text.assemble(
+                ("DENY ", "bold red"),
+                (f"{r['kind']}/{r['namespace']}/{r['name']}", "bold"),
+                "  ",
+                (where, "dim"),
+                (f"  [{r['level']}:{r['version']}]", "dim"),
+            ),
+            soft_wrap=True,
+        )
+        for v in r["violations"]:
+            console.print(
+                Text.assemble("  ", (v["check"], "yellow"), f": {v['message']}"), soft_wrap=True
+            )
+    for ns in report.get("namespaces", []):
+        if ns["note"]:
+            console.print(
+                Text.assemble(("note ", "cyan"), (f"namespace {ns['namespace']}", "bold"))
+                + Text(f": {ns['note']}"),
+                soft_wrap=True,
+            )
+    for e in report["errors"]:
+        console.print(
+            Text(f"error: {e['file']}:{e['line'] or ''}: {e['message']}", style="red"),
+            soft_wrap=True,
+        )
+    console.print(
+        f"{len(report['results'])} pod templates, {len(denied)} would be rejected, "
+        f"{len(report['results']) - len(denied)} allowed",
+        soft_wrap=True,
+    )
