@@ -59,7 +59,7 @@ def app_armor_profile_1_0(meta: Mapping[str, Any], spec: Mapping[str, Any]) -> C
         setters.append("pod")
         bad_values.add(t)
         offenders.append(
-            Offender(("spec", "securityContext", "appArmorProfile", "type"), None, f"type {t}")
+            Offender(("spec", "securityContext", "appArmorProfile", "type"), None, t)
         )
     bad: list[str] = []
     for path, name, c in containers(spec):
@@ -68,7 +68,7 @@ def app_armor_profile_1_0(meta: Mapping[str, Any], spec: Mapping[str, Any]) -> C
             bad.append(name)
             bad_values.add(t)
             offenders.append(
-                Offender((*path, "securityContext", "appArmorProfile", "type"), name, f"type {t}")
+                Offender((*path, "securityContext", "appArmorProfile", "type"), name, t)
             )
     if bad:
         setters.append(f"{pluralize('container', 'containers', len(bad))} {join_quote(bad)}")
@@ -79,7 +79,7 @@ def app_armor_profile_1_0(meta: Mapping[str, Any], spec: Mapping[str, Any]) -> C
         if k.startswith(APPARMOR_PREFIX) and not _allowed_apparmor_annotation(v):
             annotations.append(f"{k}={go_quote(v)}")
             offenders.append(
-                Offender(("metadata", "annotations", k), k[len(APPARMOR_PREFIX) :], f"{k}={v}")
+                Offender(("metadata", "annotations", k), k[len(APPARMOR_PREFIX) :], v)
             )
     values = sorted(bad_values)
     if annotations:
