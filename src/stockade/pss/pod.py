@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from types import MappingProxyType
 from typing import Any
 
 from stockade.model import FieldPath
@@ -10,9 +11,16 @@ from stockade.model import FieldPath
 _CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
 
 
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
 def mapping(value: Any) -> Mapping[str, Any]:
     """``value`` when it is a mapping, else an empty one (absent counts as unset)."""
-    return value if isinstance(value, Mapping) else {}
+    # NOTE: the exact-type test first: isinstance against the Mapping ABC is slow, and parsed
+    # YAML is plain dicts.
+    if value.__class__ is dict:
+        return value
+    return value if isinstance(value, Mapping) else _EMPTY
 
 
 def containers(spec: Mapping[str, Any]) -> Iterator[tuple[FieldPath, str, Mapping[str, Any]]]:
@@ -22,7 +30,7 @@ def containers(spec: Mapping[str, Any]) -> Iterator[tuple[FieldPath, str, Mappin
         if not isinstance(items, list):
             continue
         for i, c in enumerate(items):
-            if isinstance(c, Mapping):
+            if c.__class__ is dict or isinstance(c, Mapping):
                 yield ("spec", list_name, i), str(c.get("name", "")), c
 
 
