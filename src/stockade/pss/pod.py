@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from types import MappingProxyType
 from typing import Any
 
@@ -23,15 +25,43 @@ def mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else _EMPTY
 
 
-def containers(spec: Mapping[str, Any]) -> Iterator[tuple[FieldPath, str, Mapping[str, Any]]]:
-    """(path, name, container) for init, regular and ephemeral containers, PSA's visiting order."""
+ContainerEntry = tuple[FieldPath, str, Mapping[str, Any]]
+
+# The containers of the pod being evaluated: every check walks them, so ``evaluate_pod`` lists
+# them once per pod. A ContextVar keeps concurrent evaluations (threads, tasks) apart.
+_visiting: ContextVar[tuple[Mapping[str, Any], tuple[ContainerEntry, ...]] | None] = ContextVar(
+    "stockade_pss_visiting", default=None
+)
+
+
+def _walk(spec: Mapping[str, Any]) -> tuple[ContainerEntry, ...]:
+    out: list[ContainerEntry] = []
     for list_name in _CONTAINER_LISTS:
         items = spec.get(list_name)
         if not isinstance(items, list):
             continue
         for i, c in enumerate(items):
             if c.__class__ is dict or isinstance(c, Mapping):
-                yield ("spec", list_name, i), str(c.get("name", "")), c
+                out.append((("spec", list_name, i), str(c.get("name", "")), c))
+    return tuple(out)
+
+
+def containers(spec: Mapping[str, Any]) -> tuple[ContainerEntry, ...]:
+    """(path, name, container) for init, regular and ephemeral containers, PSA's visiting order."""
+    current = _visiting.get()
+    if current is not None and current[0] is spec:
+        return current[1]
+    return _walk(spec)
+
+
+@contextmanager
+def visiting(spec: Mapping[str, Any]) -> Iterator[None]:
+    """List the containers of ``spec`` once for the checks run inside this block."""
+    token = _visiting.set((spec, _walk(spec)))
+    try:
+        yield
+    finally:
+        _visiting.reset(token)
 
 
 def security_context(obj: Mapping[str, Any]) -> Mapping[str, Any]:
