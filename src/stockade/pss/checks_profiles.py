@@ -58,9 +58,7 @@ def app_armor_profile_1_0(meta: Mapping[str, Any], spec: Mapping[str, Any]) -> C
     if present and t not in ("RuntimeDefault", "Localhost"):
         setters.append("pod")
         bad_values.add(t)
-        offenders.append(
-            Offender(("spec", "securityContext", "appArmorProfile", "type"), None, t)
-        )
+        offenders.append(Offender(("spec", "securityContext", "appArmorProfile", "type"), None, t))
     bad: list[str] = []
     for path, name, c in containers(spec):
         present, t = _profile_type(security_context(c), "appArmorProfile")
@@ -78,9 +76,7 @@ def app_armor_profile_1_0(meta: Mapping[str, Any], spec: Mapping[str, Any]) -> C
         v = "" if value is None else str(value)
         if k.startswith(APPARMOR_PREFIX) and not _allowed_apparmor_annotation(v):
             annotations.append(f"{k}={go_quote(v)}")
-            offenders.append(
-                Offender(("metadata", "annotations", k), k[len(APPARMOR_PREFIX) :], v)
-            )
+            offenders.append(Offender(("metadata", "annotations", k), k[len(APPARMOR_PREFIX) :], v))
     values = sorted(bad_values)
     if annotations:
         annotations.sort()
