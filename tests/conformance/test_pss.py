@@ -41,6 +41,47 @@ EXPECTED_SUB = {
 }
 
 
+# The fixture README's prefix -> check id table, and its override table (restricted check,
+# overridden baseline check, from minor version): at restricted a fixture made for an overridden
+# baseline check is denied by the restricted check that replaces it.
+CHECK_OF_PREFIX = {
+    "apparmorprofile": "appArmorProfile",
+    "capabilities_baseline": "capabilities_baseline",
+    "hostnamespaces": "hostNamespaces",
+    "hostpathvolumes": "hostPathVolumes",
+    "hostports": "hostPorts",
+    "hostprobesandhostlifecycle": "hostProbesAndHostLifecycle",
+    "privileged": "privileged",
+    "procmount": "procMount",
+    "seccompprofile_baseline": "seccompProfile_baseline",
+    "selinuxoptions": "seLinuxOptions",
+    "sysctls": "sysctls",
+    "windowshostprocess": "windowsHostProcess",
+    "allowprivilegeescalation": "allowPrivilegeEscalation",
+    "capabilities_restricted": "capabilities_restricted",
+    "procmount_restricted": "procMount_restricted",
+    "restrictedvolumes": "restrictedVolumes",
+    "runasnonroot": "runAsNonRoot",
+    "runasuser": "runAsUser",
+    "seccompprofile_restricted": "seccompProfile_restricted",
+}
+OVERRIDES = {
+    "hostPathVolumes": ("restrictedVolumes", 0),
+    "seccompProfile_baseline": ("seccompProfile_restricted", 19),
+    "capabilities_baseline": ("capabilities_restricted", 22),
+    "procMount": ("procMount_restricted", 35),
+}
+
+
+def _designed_check(level: str, version: str, prefix: str) -> str:
+    check = CHECK_OF_PREFIX[prefix]
+    if level == "restricted" and check in OVERRIDES:
+        replacement, since = OVERRIDES[check]
+        if int(version.split(".")[1]) >= since:
+            return replacement
+    return check
+
+
 def _versions(level: str) -> list[str]:
     return sorted((p.name for p in (ROOT / level).iterdir()), key=lambda v: int(v.split(".")[1]))
 
@@ -91,6 +132,7 @@ def test_fixture(level: str, version: str, outcome: str, path: Path) -> None:
         assert "unknown forbidden reason" not in text
         prefix = re.sub(r"\d+$", "", path.stem)
         assert EXPECTED_SUB[prefix] in text, text
+        assert _designed_check(level, version, prefix) in {v.check for v in result.violations}
         for v in result.violations:
             assert v.offenders, f"{v.check} gave no offending field"
 
