@@ -73,6 +73,21 @@ OVERRIDES = {
 }
 
 
+# Offender details that stand for a field that is missing: their path is where it must be set.
+MISSING = {"unset", "not false", "drop ALL missing"}
+
+
+def _resolves(pod: Any, path: tuple[str | int, ...]) -> bool:
+    node = pod
+    for part in path:
+        in_dict = isinstance(node, dict) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and part < len(node)
+        if not (in_dict or in_list):
+            return False
+        node = node[part]
+    return True
+
+
 def _designed_check(level: str, version: str, prefix: str) -> str:
     check = CHECK_OF_PREFIX[prefix]
     if level == "restricted" and check in OVERRIDES:
@@ -135,6 +150,9 @@ def test_fixture(level: str, version: str, outcome: str, path: Path) -> None:
         assert _designed_check(level, version, prefix) in {v.check for v in result.violations}
         for v in result.violations:
             assert v.offenders, f"{v.check} gave no offending field"
+            for o in v.offenders:
+                # Findings point at the line of the offending field, so the field must exist.
+                assert o.detail in MISSING or _resolves(pod, o.path), (v.check, o)
 
 
 def test_latest_and_future_versions_clamp_to_newest() -> None:
