@@ -7,6 +7,11 @@ from dataclasses import dataclass, field
 
 from stockade.model import FieldPath
 
+MISSING_DETAILS = frozenset({"unset", "not false", "drop ALL missing"})
+"""Offender details that stand for a required field that is missing (or, for ``not false``,
+possibly missing): the offender's path is where the field must be set, not an existing field.
+Every other offender's path names a field present in the pod."""
+
 
 @dataclass(frozen=True, slots=True)
 class Offender:
