@@ -71,3 +71,15 @@ def test_plain_manifest_scan_has_no_control_plane_noise() -> None:
         ne.get("scope") != "control-plane"
         for ne in data["not_evaluated"]  # type: ignore[union-attr]
     )
+
+
+def test_etcd_config_file_replaces_flags() -> None:
+    code, data = _json("--node", str(NODE / "etcd-config"), "--fail-on", "never")
+    assert code == 0
+    etcd = [f for f in data["findings"] if f["rule"].startswith("etcd-")]  # type: ignore[union-attr]
+    by_rule = {f["rule"]: f for f in etcd}
+    # --client-cert-auth=true on the command line is ignored: the file says false.
+    assert set(by_rule) == {"etcd-client-cert-auth", "etcd-peer-auto-tls"}
+    located = by_rule["etcd-client-cert-auth"]["location"]
+    assert located["file"].endswith("etcd.conf.yml")
+    assert located["line"] == 8

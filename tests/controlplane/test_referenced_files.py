@@ -183,3 +183,11 @@ def test_pod_security_defaults() -> None:
         )
         == []
     )
+
+
+def test_etcd_config_file_absent_is_not_evaluated() -> None:
+    etcd = _pod("etcd", "--config-file=/etc/etcd/etcd.conf.yml", "--client-cert-auth=false")
+    result = scan_inventory(Inventory([etcd]), ScanSettings(hardening=True))
+    assert not [f for f in result.findings if f.rule.startswith("etcd-")]
+    skipped = {r for ne in result.not_evaluated for r in ne.rules if "etcd.conf.yml" in ne.reason}
+    assert "etcd-client-cert-auth" in skipped

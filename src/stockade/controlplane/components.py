@@ -18,7 +18,7 @@ from stockade.controlplane.flags import Flag, FlagSet
 from stockade.inventory.index import Inventory
 from stockade.inventory.resource import Resource
 from stockade.model import FieldPath
-from stockade.sources.nodefiles import split_flags
+from stockade.sources.nodefiles import ETCD_CONFIG_KIND, split_flags
 
 APISERVER = "kube-apiserver"
 CONTROLLER_MANAGER = "kube-controller-manager"
@@ -36,10 +36,19 @@ class Component:
     container: str
     container_path: FieldPath
     flags: FlagSet
+    config: Resource | None = None
+    """etcd's ``--config-file`` when present: etcd then ignores its flags and variables."""
+
+    @property
+    def anchor_resource(self) -> Resource:
+        """The object a missing setting should be added to."""
+        return self.config or self.resource
 
     @property
     def anchor(self) -> FieldPath:
         """Where a missing flag should be added: the container's command (or args)."""
+        if self.config is not None:
+            return ()
         c = self.resource.spec.get("containers", [])[self.container_path[-1]]
         field = "command" if isinstance(c, dict) and c.get("command") else "args"
         return (*self.container_path, field)
@@ -93,6 +102,31 @@ def _flags_of(res: Resource, ci: int, container: dict[str, Any], component: str)
     return FlagSet(flags)
 
 
+_ETCD_SECTIONS = {"client-transport-security": "", "peer-transport-security": "peer-"}
+
+
+def etcd_config_flags(config: Resource) -> FlagSet:
+    """etcd's YAML configuration file as flags: top-level keys are flag names; the TLS sections
+    map to ``--cert-file`` ... and ``--peer-cert-file`` ..."""
+    flags: list[Flag] = []
+    for key, value in config.obj.items():
+        if key in ("apiVersion", "kind", "metadata"):
+            continue
+        prefix = _ETCD_SECTIONS.get(str(key))
+        if prefix is not None and isinstance(value, dict):
+            for sub, v in value.items():
+                flags.append(Flag(f"{prefix}{sub}", _text(v), config, (str(key), str(sub))))
+        elif not isinstance(value, dict | list):
+            flags.append(Flag(str(key), _text(value), config, (str(key),)))
+    return FlagSet(flags)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    return "" if value is None else str(value)
+
+
 def find_components(inventory: Inventory) -> dict[str, list[Component]]:
     """Every control-plane component in the inventory, by component name."""
     out: dict[str, list[Component]] = {name: [] for name in COMPONENTS}
@@ -106,13 +140,21 @@ def find_components(inventory: Inventory) -> dict[str, list[Component]]:
             component = _component_of(res, c)
             if component is None:
                 continue
+            flags = _flags_of(res, ci, c, component)
+            config = None
+            config_file = flags.value("config-file") if component == ETCD else None
+            if config_file is not None:
+                config = referenced(inventory, (ETCD_CONFIG_KIND,), config_file)
+                if config is not None:
+                    flags = etcd_config_flags(config)
             out[component].append(
                 Component(
                     component,
                     res,
                     str(c.get("name", "")),
                     ("spec", "containers", ci),
-                    _flags_of(res, ci, c, component),
+                    flags,
+                    config,
                 )
             )
     return out

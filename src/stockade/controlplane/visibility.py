@@ -37,7 +37,8 @@ REFERENCED_CONFIGS: dict[str, tuple[str, tuple[str, ...]]] = {
     "admission-config": ("admission-control-config-file", ("AdmissionConfiguration",)),
 }
 
-HARDENING_NEEDS = frozenset({*COMPONENTS, KUBELET, KUBE_PROXY, *REFERENCED_CONFIGS})
+ETCD_CONFIG = "etcd-config"
+HARDENING_NEEDS = frozenset({*COMPONENTS, KUBELET, KUBE_PROXY, ETCD_CONFIG, *REFERENCED_CONFIGS})
 """Needs that only node and cluster hardening scans report as not evaluated."""
 
 _NOT_VISIBLE = {
@@ -111,6 +112,18 @@ def observe(inventory: Inventory) -> Visibility:
             if path
             else _NOT_VISIBLE[KUBELET]
         )
+    etcds = components[ETCD]
+    unread = [e.flags.value("config-file") for e in etcds if e.config is None]
+    unread_paths = [p for p in unread if p]
+    if not etcds:
+        seen.reasons[ETCD_CONFIG] = _NOT_VISIBLE[ETCD]
+    elif unread_paths:
+        seen.reasons[ETCD_CONFIG] = (
+            f"etcd --config-file={unread_paths[0]} names a file that is not in the input (etcd "
+            "then ignores its flags); scan the node with --node ROOT, which reads it"
+        )
+    else:
+        seen.provided.add(ETCD_CONFIG)
     if find_kube_proxies(inventory):
         seen.provided.add(KUBE_PROXY)
     else:

@@ -725,6 +725,7 @@ _R(
 _R(
     id="etcd-tls-cert",
     component=ETCD,
+    needs=("etcd-config",),
     severity=Severity.HIGH,
     cis=["2.1"],
     title="etcd serves clients without TLS",
@@ -735,6 +736,7 @@ _R(
 _R(
     id="etcd-client-cert-auth",
     component=ETCD,
+    needs=("etcd-config",),
     severity=Severity.CRITICAL,
     cis=["2.2"],
     title="etcd does not require client certificates",
@@ -746,6 +748,7 @@ _R(
 _R(
     id="etcd-auto-tls",
     component=ETCD,
+    needs=("etcd-config",),
     severity=Severity.HIGH,
     cis=["2.3"],
     title="etcd uses self-signed client certificates (auto-tls)",
@@ -755,6 +758,7 @@ _R(
 _R(
     id="etcd-peer-tls-cert",
     component=ETCD,
+    needs=("etcd-config",),
     severity=Severity.HIGH,
     cis=["2.4"],
     title="etcd peers talk without TLS",
@@ -765,6 +769,7 @@ _R(
 _R(
     id="etcd-peer-client-cert-auth",
     component=ETCD,
+    needs=("etcd-config",),
     severity=Severity.HIGH,
     cis=["2.5"],
     title="etcd does not authenticate its peers",
@@ -774,6 +779,7 @@ _R(
 _R(
     id="etcd-peer-auto-tls",
     component=ETCD,
+    needs=("etcd-config",),
     severity=Severity.HIGH,
     cis=["2.6"],
     title="etcd uses self-signed peer certificates (peer-auto-tls)",
@@ -783,6 +789,7 @@ _R(
 _R(
     id="etcd-unique-ca",
     component=ETCD,
+    needs=("etcd-config",),
     severity=Severity.MEDIUM,
     cis=["2.7"],
     title="etcd does not use a CA of its own",

@@ -182,9 +182,12 @@ def register_flag_rule(
     def fn(inv: Inventory, ctx: RuleContext) -> Iterator[Violation]:
         for comp in components(ctx, inv, component):
             for p in check(comp, inv):
-                yield Violation(
-                    p.message, p.path, key=f"{comp.container}:{p.key}", resource=comp.resource
+                # The flag's own object: the pod, or a configuration file the flags come from.
+                owner = next(
+                    (f.resource for f in comp.flags.flags if f.path == p.path),
+                    comp.anchor_resource if p.path == comp.anchor else comp.resource,
                 )
+                yield Violation(p.message, p.path, key=f"{comp.container}:{p.key}", resource=owner)
 
     fn.__doc__ = description or title
     frameworks: dict[str, Any] = {"cis": cis, "nsa": list(nsa), "owasp": list(owasp)}

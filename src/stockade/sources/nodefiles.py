@@ -196,6 +196,7 @@ REFERENCED_FLAGS = {
         "authentication-config",
     ),
     "kubelet": ("config",),
+    "etcd": ("config-file",),
 }
 """Flags whose value names a configuration file that ``--node`` reads too."""
 
@@ -271,10 +272,62 @@ def load_node(root: Path, opts: Any = None) -> LoadResult:
             load(root / c)
     for c in KUBE_PROXY_CONFIGS:
         load(root / c)
-    for values in refs.values():
+    for key, values in refs.items():
         for value in values:
-            load(_under(root, value))
+            if key == "etcd:config-file":
+                path = _under(root, value)
+                if path.is_file() and path.resolve() not in seen:
+                    seen.add(path.resolve())
+                    result.extend(load_etcd_config(path))
+            else:
+                load(_under(root, value))
     return result
+
+
+ETCD_CONFIG_KIND = "EtcdConfiguration"
+
+
+def load_etcd_config(path: Path) -> LoadResult:
+    """etcd's ``--config-file`` (plain YAML, no apiVersion/kind) as an ``EtcdConfiguration``
+    resource (a Stockade kind) whose fields keep their places in the file."""
+    from stockade.model import ScanError
+    from stockade.sources.files import LoadResult
+    from stockade.sources.yamlload import DecodeError, load_yaml
+
+    text = _read_text(path)
+    if text is None:
+        return LoadResult(
+            errors=[
+                ScanError(str(path), None, "cannot read etcd config file", "Check permissions.")
+            ],
+            files=1,
+        )
+    docs = list(load_yaml(text))
+    first = docs[0] if docs else None
+    if isinstance(first, DecodeError):
+        return LoadResult(
+            errors=[ScanError(str(path), first.line, first.message, first.hint)], files=1
+        )
+    if first is None or not isinstance(first.data, dict):
+        return LoadResult(
+            errors=[
+                ScanError(
+                    str(path),
+                    1,
+                    "etcd config file is not a YAML mapping",
+                    "etcd reads a mapping of flag names to values.",
+                )
+            ],
+            files=1,
+        )
+    obj = {
+        **first.data,
+        "apiVersion": FLAGS_API_VERSION,
+        "kind": ETCD_CONFIG_KIND,
+        "metadata": {"name": path.name},
+    }
+    res = Resource.from_object(obj, Origin(str(path), first.line, first.end_line))
+    return LoadResult(resources=[res], files=1)
 
 
 def _read_text(path: Path) -> str | None:
