@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from stockade.controlplane.kubelet import Kubelet, Setting, find_kubelets
+from stockade.controlplane.kubelet import FIELDS, Kubelet, Setting, find_kubelets
 from stockade.controlplane.kubeproxy import find_kube_proxies
 from stockade.inventory.index import Inventory
 from stockade.model import Category, Severity, Violation
@@ -41,10 +41,6 @@ Judge = Callable[[Kubelet], list[tuple[str, Setting]]]
 def _kubelets(ctx: RuleContext, inv: Inventory) -> list[Kubelet]:
     found: list[Kubelet] = ctx.memo("kubelets", lambda: find_kubelets(inv))
     return found
-
-
-def _name(setting: Setting, key: str) -> str:
-    return setting.written or key
 
 
 def _register(
@@ -83,9 +79,16 @@ def _expect(key: str, ok: Callable[[Any], bool], expected: str) -> Judge:
         s = k.get(key)
         if ok(s.value):
             return []
-        return [(f"{key} is {_show(s.value)} ({s.where()}); expected {expected}", s)]
+        return [(f"{_label(key)} is {_show(s.value)} ({s.where()}); expected {expected}", s)]
 
     return judge
+
+
+def _label(key: str) -> str:
+    """The setting as a user writes it: ``readOnlyPort (--read-only-port)``."""
+    spec = FIELDS[key]
+    field = ".".join(str(p) for p in spec.path)
+    return f"{field} (--{spec.flag})" if field else f"--{spec.flag}"
 
 
 def _show(value: Any) -> str:
