@@ -120,3 +120,8 @@ def test_mirror_pods_get_the_same_checks(tree: str) -> None:
     from_live = {f.rule for f in live_result.findings if f.category is Category.CONTROL_PLANE}
     assert from_live == from_files
     assert any("kubelet" in ne.reason for ne in live_result.not_evaluated)
+
+
+def test_configuration_files_get_no_namespace_findings() -> None:
+    result = _scan("hardened")
+    assert [f for f in result.findings if f.resource.kind != "Pod"] == []
