@@ -194,23 +194,11 @@ class Kubelet:
                 if spec.type == "duration"
                 else spec.file_default
             )
-            return Setting(default, "file-default", self.config, _parent(self.config, spec.path))
+            return Setting(default, "file-default", self.config, spec.path or ("kind",))
         default = (
             _convert(spec.flag_default, spec.type) if spec.type == "duration" else spec.flag_default
         )
         return Setting(default, "flag-default", self.anchor, ("flags",))
-
-
-def _parent(res: Resource, path: FieldPath) -> FieldPath:
-    """The deepest existing mapping on ``path``: where the missing field belongs."""
-    node: Any = res.obj
-    out: list[str | int] = []
-    for part in path[:-1]:
-        node = node.get(part) if isinstance(node, dict) else None
-        if not isinstance(node, dict):
-            break
-        out.append(part)
-    return tuple(out)
 
 
 def _flag_resources(inventory: Inventory) -> list[Resource]:
