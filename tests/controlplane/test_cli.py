@@ -83,3 +83,12 @@ def test_etcd_config_file_replaces_flags() -> None:
     located = by_rule["etcd-client-cert-auth"]["location"]
     assert located["file"].endswith("etcd.conf.yml")
     assert located["line"] == 8
+
+
+def test_kubelet_config_dir_dropins_merge_in_name_order() -> None:
+    _, data = _json("--node", str(NODE / "kubelet-dropins"), "--fail-on", "never")
+    rules = {f["rule"]: f for f in data["findings"]}  # type: ignore[union-attr]
+    assert "kubelet-read-only-port" not in rules  # 10-ports.conf sets 0 over the main file
+    pids = rules["kubelet-pod-pids-limit"]  # 20-pids.conf (-1) wins over 10-ports.conf
+    assert pids["location"]["file"].endswith("20-pids.conf")
+    assert "kubelet-rotate-certificates" not in rules  # the main file still counts

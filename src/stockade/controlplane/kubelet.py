@@ -22,6 +22,7 @@ applied in the order ``ExecStart`` expands them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 from typing import Any
 
 from stockade.controlplane.flags import Flag, FlagSet, parse_bool, parse_duration, parse_int
@@ -161,6 +162,8 @@ class Kubelet:
     config: Resource | None
     flags: FlagSet
     anchor: Resource
+    dropins: tuple[Resource, ...] = ()
+    """KubeletConfiguration drop-ins from ``--config-dir``, in the order the kubelet applies."""
 
     def get(self, key: str) -> Setting:
         """The effective value of a setting from `FIELDS`."""
@@ -182,13 +185,15 @@ class Kubelet:
                 )
                 return Setting(value, "flag", flag.resource, flag.path, flag.display())
         if self.config is not None:
-            node: Any = self.config.obj
-            for part in spec.path:
-                node = node.get(part) if isinstance(node, dict) else None
-            if spec.path and node is not None:
-                written = f"{'.'.join(str(p) for p in spec.path)}: {node}"
-                kind = "bool" if spec.type == "gate" else spec.type
-                return Setting(_convert(node, kind), "file", self.config, spec.path, written)
+            # Drop-ins (--config-dir) apply over the main file in name order: the last wins.
+            for cfg in reversed((self.config, *self.dropins)):
+                node: Any = cfg.obj
+                for part in spec.path:
+                    node = node.get(part) if isinstance(node, dict) else None
+                if spec.path and node is not None:
+                    written = f"{'.'.join(str(p) for p in spec.path)}: {node}"
+                    kind = "bool" if spec.type == "gate" else spec.type
+                    return Setting(_convert(node, kind), "file", cfg, spec.path, written)
             default = (
                 _convert(spec.file_default, spec.type)
                 if spec.type == "duration"
@@ -230,11 +235,27 @@ def find_kubelets(inventory: Inventory) -> list[Kubelet]:
     """
     flags = kubelet_flags(inventory)
     configs = inventory.of_kind(KUBELET_CONFIG_KIND)
+    drop_dir = flags.value("config-dir")
+    dropins: list[Resource] = []
+    if drop_dir:
+        dropins = sorted(
+            (c for c in configs if _in_dir(c.origin.file, drop_dir)), key=lambda c: c.origin.file
+        )
+        configs = [c for c in configs if c not in dropins]
     if configs:
-        return [Kubelet(cfg, flags, cfg) for cfg in configs]
+        return [Kubelet(cfg, flags, cfg, tuple(dropins)) for cfg in configs]
+    if dropins:
+        return [Kubelet(dropins[0], flags, dropins[0], tuple(dropins[1:]))]
     if flags.flags and "config" not in flags:
         return [Kubelet(None, flags, flags.flags[0].resource)]
     return []
+
+
+def _in_dir(file: str, node_dir: str) -> bool:
+    """Whether ``file`` sits directly in the node directory ``node_dir`` (matched by suffix)."""
+    parent = PurePosixPath(file.replace("\\", "/")).parent.parts
+    want = PurePosixPath(node_dir.rstrip("/").lstrip("/")).parts
+    return bool(want) and parent[-len(want) :] == want
 
 
 def missing_config(inventory: Inventory) -> str | None:

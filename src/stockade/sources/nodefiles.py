@@ -195,7 +195,7 @@ REFERENCED_FLAGS = {
         "authorization-config",
         "authentication-config",
     ),
-    "kubelet": ("config",),
+    "kubelet": ("config", "config-dir"),
     "etcd": ("config-file",),
 }
 """Flags whose value names a configuration file that ``--node`` reads too."""
@@ -270,10 +270,18 @@ def load_node(root: Path, opts: Any = None) -> LoadResult:
     for c in KUBELET_CONFIGS:
         if not refs.get("kubelet:config"):
             load(root / c)
+    for node_dir in refs.get("kubelet:config-dir", []):
+        directory = _under(root, node_dir)
+        if directory.is_dir():
+            for p in sorted(directory.iterdir()):
+                if p.name.endswith(".conf"):
+                    load(p)
     for c in KUBE_PROXY_CONFIGS:
         load(root / c)
     for key, values in refs.items():
         for value in values:
+            if key == "kubelet:config-dir":
+                continue
             if key == "etcd:config-file":
                 path = _under(root, value)
                 if path.is_file() and path.resolve() not in seen:
