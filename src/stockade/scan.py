@@ -186,7 +186,8 @@ def scan_inventory(
             if not (inventory.is_namespaced(r) and r.effective_namespace() in skip)
         )
     rules = select_rules(registry, config)
-    seen = observe(inventory)
+    ctx = RuleContext(inventory, config)
+    seen = observe(inventory, ctx.memo)
     capabilities = settings.capabilities | seen.provided
     runnable = [r for r in rules if r.meta.needs <= capabilities]
     hardening = settings.hardening or seen.any_node_config
@@ -208,7 +209,6 @@ def scan_inventory(
     not_evaluated += [
         NotEvaluated(tuple(ids), reason, "control-plane") for reason, ids in by_reason.items()
     ]
-    ctx = RuleContext(inventory, config)
     hits, errors = run_rules(inventory, runnable, ctx)
     lines = _lines(hits, texts or {}) if settings.locate else [h[1].origin.line for h in hits]
     findings = [

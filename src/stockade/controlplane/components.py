@@ -55,8 +55,10 @@ class Component:
 
 
 def _binary(words: list[Any]) -> str | None:
-    if words and isinstance(words[0], str) and not words[0].startswith("-"):
-        return PurePosixPath(words[0].split()[0]).name
+    first = words[0] if words else None
+    if isinstance(first, str) and first and not first.startswith("-"):
+        # NOTE: string operations, not pathlib: this runs for every container in a cluster.
+        return first.split(None, 1)[0].rpartition("/")[2] if first.strip() else None
     return None
 
 

@@ -10,7 +10,9 @@ configuration.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from stockade.controlplane.components import (
     APISERVER,
@@ -26,6 +28,13 @@ from stockade.inventory.index import Inventory
 from stockade.sources.nodefiles import FLAGS_KIND
 
 KUBELET = "kubelet"
+Memo = Callable[[str, Callable[[], Any]], Any]
+
+
+def _no_memo(key: str, build: Callable[[], Any]) -> Any:
+    return build()
+
+
 KUBE_PROXY = "kube-proxy"
 
 # Configuration files named by kube-apiserver flags: need id -> (flag, kinds of the file).
@@ -84,10 +93,20 @@ def _referenced_reason(inventory: Inventory, api: Component, need: str) -> str |
     )
 
 
-def observe(inventory: Inventory) -> Visibility:
-    """What the inventory shows of the control plane and the kubelet."""
+COMPONENTS_MEMO = "control-plane-components"
+KUBELETS_MEMO = "kubelets"
+
+
+def observe(inventory: Inventory, memo: Memo | None = None) -> Visibility:
+    """What the inventory shows of the control plane and the kubelet.
+
+    ``memo`` is the scan's `RuleContext.memo`: the components and kubelets found here are then
+    shared with the rules instead of being searched for again."""
     seen = Visibility()
-    components = find_components(inventory)
+    memo = memo or _no_memo
+    components: dict[str, list[Component]] = memo(
+        COMPONENTS_MEMO, lambda: find_components(inventory)
+    )
     for name in COMPONENTS:
         if components[name]:
             seen.provided.add(name)
@@ -103,7 +122,7 @@ def observe(inventory: Inventory) -> Visibility:
             seen.reasons[need] = reasons[0]
         else:
             seen.provided.add(need)
-    if find_kubelets(inventory):
+    if memo(KUBELETS_MEMO, lambda: find_kubelets(inventory)):
         seen.provided.add(KUBELET)
     else:
         path = missing_config(inventory)

@@ -14,6 +14,7 @@ from typing import Any
 
 from stockade.controlplane.components import Component, find_components
 from stockade.controlplane.flags import parse_bool, parse_int
+from stockade.controlplane.visibility import COMPONENTS_MEMO
 from stockade.inventory.index import Inventory
 from stockade.model import Category, FieldPath, Severity, Violation
 from stockade.rules.registry import RuleContext, Target, rule
@@ -33,9 +34,7 @@ Check = Callable[[Component, Inventory], list[Problem]]
 
 def components(ctx: RuleContext, inv: Inventory, name: str) -> list[Component]:
     """The components of one kind in the inventory, found once per scan."""
-    found: dict[str, list[Component]] = ctx.memo(
-        "control-plane-components", lambda: find_components(inv)
-    )
+    found: dict[str, list[Component]] = ctx.memo(COMPONENTS_MEMO, lambda: find_components(inv))
     return found[name]
 
 

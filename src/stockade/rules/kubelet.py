@@ -13,6 +13,7 @@ from typing import Any
 
 from stockade.controlplane.kubelet import FIELDS, Kubelet, Setting, find_kubelets
 from stockade.controlplane.kubeproxy import find_kube_proxies
+from stockade.controlplane.visibility import KUBELETS_MEMO
 from stockade.inventory.index import Inventory
 from stockade.model import Category, Severity, Violation
 from stockade.rules.registry import RuleContext, Target, rule
@@ -39,7 +40,7 @@ Judge = Callable[[Kubelet], list[tuple[str, Setting]]]
 
 
 def _kubelets(ctx: RuleContext, inv: Inventory) -> list[Kubelet]:
-    found: list[Kubelet] = ctx.memo("kubelets", lambda: find_kubelets(inv))
+    found: list[Kubelet] = ctx.memo(KUBELETS_MEMO, lambda: find_kubelets(inv))
     return found
 
 
