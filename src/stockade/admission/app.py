@@ -28,12 +28,15 @@ from stockade.admission.metrics import CONTENT_TYPE, WebhookMetrics
 from stockade.admission.namespaces import NamespaceLabels, StaticNamespaceLabels
 from stockade.admission.policy import AdmissionPolicy, Mode, load_policy
 from stockade.admission.reload import Reloadable, TlsReloader
-from stockade.admission.review import AdmissionRequest, ReviewError, parse_review, review_response
+from stockade.admission.review import (
+    MAX_BODY_BYTES,
+    AdmissionRequest,
+    ReviewError,
+    parse_review,
+    review_response,
+)
 
 log = logging.getLogger("stockade.admission")
-
-MAX_BODY_BYTES = 3 * 1024 * 1024
-"""Largest AdmissionReview accepted, as the issue of the API server's own request limit."""
 
 
 @dataclass

@@ -138,25 +138,47 @@ def judge(request: AdmissionRequest, policy: AdmissionPolicy, mode: Mode) -> Ver
     namespace = request.namespace
     if request.operation not in ("CREATE", "UPDATE"):
         # DELETE removes risk and CONNECT (exec, attach) carries no object to judge.
-        return Verdict(True, "skip", reason=request.operation.lower(), namespace=namespace,
-                       kind=request.kind, name=request.name)
+        return Verdict(
+            True,
+            "skip",
+            reason=request.operation.lower(),
+            namespace=namespace,
+            kind=request.kind,
+            name=request.name,
+        )
     resource = admission_resource(request)
     if resource is None:  # parse_review guarantees an object for CREATE and UPDATE
         return Verdict(True, "skip", reason="no-object", kind=request.kind, name=request.name)
     namespace = resource.namespace or ""
     exempt = policy.exemption(request, namespace)
     if exempt is not None:
-        return Verdict(True, "exempt", mode, reason=exempt, namespace=namespace,
-                       kind=resource.kind, name=resource.name)
+        return Verdict(
+            True,
+            "exempt",
+            mode,
+            reason=exempt,
+            namespace=namespace,
+            kind=resource.kind,
+            name=resource.name,
+        )
     result = evaluate(resource, policy)
     counted = at_or_above(result, policy.fail_on)
     threshold = Severity(policy.fail_on).rank if policy.fail_on != "never" else 99
     waived = tuple(f for f in result.waived() if f.severity.rank >= threshold)
     errors = tuple(result.errors)
     problems = tuple(_clip(f"stockade: {e.message}") for e in errors)
-    clean = Verdict(True, "allow", mode, findings=tuple(counted), waived=waived, errors=errors,
-                    warnings=problems, namespace=namespace, kind=resource.kind,
-                    name=resource.name)
+    clean = Verdict(
+        True,
+        "allow",
+        mode,
+        findings=tuple(counted),
+        waived=waived,
+        errors=errors,
+        warnings=problems,
+        namespace=namespace,
+        kind=resource.kind,
+        name=resource.name,
+    )
     if not counted:
         return clean
     if mode is Mode.ENFORCE:

@@ -40,9 +40,7 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(out, default=str).decode()
 
 
-def decision_event(
-    request: AdmissionRequest, verdict: Verdict, seconds: float
-) -> dict[str, Any]:
+def decision_event(request: AdmissionRequest, verdict: Verdict, seconds: float) -> dict[str, Any]:
     """The fields of a decision line."""
     event: dict[str, Any] = {
         "uid": request.uid,
@@ -62,8 +60,12 @@ def decision_event(
         event["reason"] = verdict.reason
     if verdict.findings:
         event["violations"] = [
-            {"rule": f.rule, "severity": f.severity.value, "path": f.location.path,
-             "message": f.message}
+            {
+                "rule": f.rule,
+                "severity": f.severity.value,
+                "path": f.location.path,
+                "message": f.message,
+            }
             for f in verdict.findings
         ]
     if verdict.waived:

@@ -70,9 +70,9 @@ class KubernetesNamespaceLabels:
             from kubernetes import client, config
 
             try:
-                config.load_incluster_config()
+                config.load_incluster_config()  # type: ignore[no-untyped-call]
             except config.ConfigException:
-                config.load_kube_config()
+                config.load_kube_config()  # type: ignore[no-untyped-call]
             api = client.CoreV1Api()
         self._api = api
         self._cache: dict[str, dict[str, str]] = {}
@@ -120,14 +120,14 @@ class KubernetesNamespaceLabels:
                 self._cache = {n.metadata.name: _labels_of(n) for n in listed.items}
                 self._synced.set()
                 backoff = 1.0
-                w = watch.Watch()
-                for event in w.stream(
+                w = watch.Watch()  # type: ignore[no-untyped-call]
+                for event in w.stream(  # type: ignore[no-untyped-call]
                     self._api.list_namespace,
                     resource_version=listed.metadata.resource_version,
                     timeout_seconds=self._resync,
                 ):
                     if self._stop.is_set():
-                        w.stop()
+                        w.stop()  # type: ignore[no-untyped-call]
                         break
                     ns = event["object"]
                     name = ns.metadata.name

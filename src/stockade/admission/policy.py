@@ -89,7 +89,7 @@ class AdmissionPolicy:
     def mode_for(self, labels: Mapping[str, str] | None) -> Mode:
         """The namespace's label when it names a mode, else the default."""
         value = (labels or {}).get(MODE_LABEL)
-        if value in Mode.__members__.values():
+        if isinstance(value, str) and value in Mode.__members__.values():
             return Mode(value)
         return self.default_mode
 

@@ -15,6 +15,8 @@ import orjson
 
 API_VERSION = "admission.k8s.io/v1"
 KIND = "AdmissionReview"
+MAX_BODY_BYTES = 3 * 1024 * 1024
+"""Largest AdmissionReview accepted: the API server's own limit on a request body."""
 OPERATIONS = frozenset({"CREATE", "UPDATE", "DELETE", "CONNECT"})
 
 

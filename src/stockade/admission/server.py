@@ -27,7 +27,9 @@ class ServeOptions:
     drain_seconds: float = 20.0
 
 
-def build_server(state: WebhookState, cert: Path, key: Path, options: ServeOptions) -> uvicorn.Server:
+def build_server(
+    state: WebhookState, cert: Path, key: Path, options: ServeOptions
+) -> uvicorn.Server:
     """A uvicorn server for ``state``; `ssl.SSLError` or `OSError` when the pair cannot load."""
     if state.tls is None:
         state.tls = TlsReloader(cert, key)

@@ -9,6 +9,7 @@ import typer
 from stockade import __version__
 from stockade.cli import rules as rules_cli
 from stockade.cli import scan as scan_cli
+from stockade.cli import webhook as webhook_cli
 from stockade.cli.errors import command
 
 app = typer.Typer(
@@ -38,6 +39,7 @@ def _root(
 
 app.command("scan")(command(scan_cli.scan))
 app.add_typer(rules_cli.app, name="rules")
+app.add_typer(webhook_cli.app, name="webhook")
 
 
 def main(argv: list[str] | None = None) -> None:
