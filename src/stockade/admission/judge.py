@@ -51,14 +51,15 @@ class Verdict:
 
 
 def admission_resource(request: AdmissionRequest) -> Resource | None:
-    """The object under review as a live resource; its namespace from the request when unset."""
+    """The object under review as a live resource, in the request's namespace."""
     obj = request.object
     if obj is None:
         return None
     meta = obj.get("metadata")
     meta = dict(meta) if isinstance(meta, dict) else {}
     patched: dict[str, Any] = dict(obj)
-    if not meta.get("namespace") and request.namespace:
+    if request.namespace:
+        # The API server's namespace is authoritative (it rejects objects that disagree).
         meta["namespace"] = request.namespace
     if not meta.get("name") and request.name:
         meta["name"] = request.name
