@@ -65,7 +65,9 @@ class Reloadable(Generic[_T]):
                 "reload failed; keeping the previous version",
                 extra={"event": {"reload": self.name, "error": detail}},
             )
-            # NOTE: the signature is not recorded, so a completed rotation is retried.
+            # The failed version is remembered: the next attempt is on the next change of the
+            # files (a rotation completing), not a log line every poll.
+            self._signature = sig
             return False
         self.current = value
         self._signature = sig
