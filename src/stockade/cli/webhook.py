@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import ssl
 import sys
 from enum import StrEnum
@@ -121,6 +122,9 @@ def _serve(
             f"{getattr(exc, 'strerror', None) or type(exc).__name__}",
             "Check both files exist and belong together; `stockade webhook cert` makes a pair.",
         ) from None
+    # uvicorn drains on SIGTERM, then re-raises it to the handler it found; a no-op handler
+    # makes a completed drain exit 0 instead of dying of the signal.
+    signal.signal(signal.SIGTERM, lambda signum, frame: None)
     server.run()
     return 0
 
