@@ -22,7 +22,10 @@ def test_cert_command_writes_a_verifiable_pair(tmp_path: Path) -> None:
     cert = x509.load_pem_x509_certificate((out / "tls.crt").read_bytes())
     sans = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     assert set(sans.get_values_for_type(x509.DNSName)) == {
-        "hook", "hook.sec", "hook.sec.svc", "hook.sec.svc.cluster.local"
+        "hook",
+        "hook.sec",
+        "hook.sec.svc",
+        "hook.sec.svc.cluster.local",
     }
     assert cert.issuer == ca.subject
     ca_key = ca.public_key()

@@ -22,6 +22,7 @@ from stockade.policy.gate import gate
 from stockade.rules.catalogue import load_catalogue
 from stockade.scan import ScanSettings, scan_paths
 from stockade.sources.files import load_paths
+
 from tests.admission.harness import Running, decisions, request_for
 from tests.conftest import REPO
 
@@ -66,9 +67,7 @@ def test_ci_and_admission_agree(serve: Serve, tmp_path: Path, json_logs: io.Stri
         doc = tmp_path / f"obj{i}.yaml"
         doc.write_text(yaml.safe_dump(obj))
         ci = scan_paths([str(doc)], ScanSettings(config=config))
-        expected = sorted(
-            (f.rule, f.location.path) for f in ci.active() if f.rule not in file_only
-        )
+        expected = sorted((f.rule, f.location.path) for f in ci.active() if f.rule not in file_only)
         expected_waived = sorted(f.rule for f in ci.waived() if f.rule not in file_only)
         meta = obj.get("metadata")
         ns = meta.get("namespace", "") if isinstance(meta, dict) else ""

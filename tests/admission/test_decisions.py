@@ -5,10 +5,12 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from stockade.admission.app import WebhookState
 from stockade.admission.namespaces import StaticNamespaceLabels
 from stockade.admission.policy import MODE_LABEL
+
 from tests.admission.harness import (
     PRIVILEGED,
     Running,
@@ -213,7 +215,7 @@ def test_namespace_comes_from_the_request(serve: Serve, tmp_path: Path) -> None:
 
 def test_other_kinds_from_the_catalogue(serve: Serve, tmp_path: Path) -> None:
     srv = serve(_state(tmp_path, mode="enforce"))
-    pod = {
+    pod: dict[str, Any] = {
         "apiVersion": "v1",
         "kind": "Pod",
         "metadata": {"name": "p", "namespace": "team-a"},

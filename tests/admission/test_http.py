@@ -13,6 +13,7 @@ import pytest
 
 from stockade.admission.app import WebhookState
 from stockade.admission.namespaces import StaticNamespaceLabels
+
 from tests.admission.harness import PRIVILEGED, Running, client_context, deployment, request_for
 
 Serve = Callable[..., Running]
@@ -61,7 +62,9 @@ def test_wrong_content_type(srv: Running) -> None:
     r = _post(srv, _review(request_for(deployment())), "text/plain")
     assert r.status_code == 400
     assert "application/json" in r.json()["error"]
-    assert _post(srv, _review(request_for(deployment())), "application/json; charset=utf-8").is_success
+    assert _post(
+        srv, _review(request_for(deployment())), "application/json; charset=utf-8"
+    ).is_success
 
 
 def test_oversized_body_declared_and_streamed(srv: Running) -> None:
@@ -118,8 +121,7 @@ def test_metrics_count_requests_decisions_rules_and_latency(srv: Running) -> Non
 
 def test_concurrent_requests_each_get_their_own_answer(srv: Running) -> None:
     requests = [
-        request_for(deployment(f"d{i}", container=PRIVILEGED if i % 2 else None))
-        for i in range(60)
+        request_for(deployment(f"d{i}", container=PRIVILEGED if i % 2 else None)) for i in range(60)
     ]
 
     async def run() -> list[httpx.Response]:
@@ -131,8 +133,11 @@ def test_concurrent_requests_each_get_their_own_answer(srv: Running) -> None:
                     client.post(
                         f"{srv.url}/validate",
                         content=orjson.dumps(
-                            {"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
-                             "request": r}
+                            {
+                                "apiVersion": "admission.k8s.io/v1",
+                                "kind": "AdmissionReview",
+                                "request": r,
+                            }
                         ),
                         headers={"content-type": "application/json"},
                     )
@@ -148,8 +153,9 @@ def test_concurrent_requests_each_get_their_own_answer(srv: Running) -> None:
         denied = req["object"]["metadata"]["name"] in {f"d{i}" for i in range(1, 60, 2)}
         assert resp["allowed"] is (not denied)
         if denied:
-            assert f"Deployment team-a/{req['object']['metadata']['name']}" in (
-                resp["status"]["message"]
+            assert (
+                f"Deployment team-a/{req['object']['metadata']['name']}"
+                in (resp["status"]["message"])
             )
 
 

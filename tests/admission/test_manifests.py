@@ -46,13 +46,29 @@ def test_manifests_pass_the_scan(tmp_path: Path) -> None:
 def test_manifests_shape(tmp_path: Path) -> None:
     certs = generate_certs(tmp_path / "certs", ["x"])
     _, docs = _emit(
-        tmp_path, "--namespace", "sec", "--failure-policy", "Ignore",
-        "--cert-dir", str(certs.ca_cert.parent), "--exempt-namespace", "kube-system",
-        "--exempt-namespace", "monitoring",
+        tmp_path,
+        "--namespace",
+        "sec",
+        "--failure-policy",
+        "Ignore",
+        "--cert-dir",
+        str(certs.ca_cert.parent),
+        "--exempt-namespace",
+        "kube-system",
+        "--exempt-namespace",
+        "monitoring",
     )
     kinds = _by_kind(docs)
-    assert {"Namespace", "ServiceAccount", "Deployment", "PodDisruptionBudget", "Service",
-            "ValidatingWebhookConfiguration", "ClusterRole", "ClusterRoleBinding"} <= set(kinds)
+    assert {
+        "Namespace",
+        "ServiceAccount",
+        "Deployment",
+        "PodDisruptionBudget",
+        "Service",
+        "ValidatingWebhookConfiguration",
+        "ClusterRole",
+        "ClusterRoleBinding",
+    } <= set(kinds)
     dep = kinds["Deployment"]["spec"]
     assert dep["replicas"] == 2
     pod = dep["template"]["spec"]
@@ -79,8 +95,9 @@ def test_manifests_shape(tmp_path: Path) -> None:
     assert "secrets" not in resources
     assert all(rule["operations"] == ["CREATE", "UPDATE"] for rule in vwc["rules"])
     role = kinds["ClusterRole"]["rules"]
-    assert role == [{"apiGroups": [""], "resources": ["namespaces"],
-                     "verbs": ["get", "list", "watch"]}]
+    assert role == [
+        {"apiGroups": [""], "resources": ["namespaces"], "verbs": ["get", "list", "watch"]}
+    ]
     pdb = kinds["PodDisruptionBudget"]["spec"]
     assert pdb["minAvailable"] == 1
     config = yaml.safe_load(kinds["ConfigMap"]["data"]["stockade.yaml"])

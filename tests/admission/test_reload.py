@@ -12,6 +12,7 @@ from pathlib import Path
 from cryptography import x509
 
 from stockade.admission.app import WebhookState
+
 from tests.admission.harness import PRIVILEGED, Running, deployment, make_certs, request_for
 
 Serve = Callable[..., Running]
@@ -21,9 +22,10 @@ def _served_cert(port: int) -> bytes:
     ctx = ssl.create_default_context()
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as raw, ctx.wrap_socket(
-        raw
-    ) as tls:
+    with (
+        socket.create_connection(("127.0.0.1", port), timeout=5) as raw,
+        ctx.wrap_socket(raw) as tls,
+    ):
         der = tls.getpeercert(binary_form=True)
     assert der is not None
     return der
@@ -84,8 +86,10 @@ def test_config_reload_without_restart(serve: Serve, tmp_path: Path) -> None:
     # A broken config is refused and the last good one stays in force.
     path.write_text("admission:\n  mode: enforce\n  unknown_key: 1\n")
     _wait(
-        lambda: 'stockade_admission_reloads_total{result="error",what="config"} 1.0'
-        in srv.client.get(f"{srv.url}/metrics").text
+        lambda: (
+            'stockade_admission_reloads_total{result="error",what="config"} 1.0'
+            in srv.client.get(f"{srv.url}/metrics").text
+        )
     )
     assert srv.review(request_for(bad))["allowed"] is False
 

@@ -7,6 +7,7 @@ import io
 from collections.abc import Callable
 
 from stockade.admission.app import WebhookState
+
 from tests.admission.harness import Running, deployment, request_for
 
 Serve = Callable[..., Running]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import socket
-import ssl
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ import orjson
 import pytest
 
 from stockade.admission.certs import CertPaths
+
 from tests.admission.harness import PRIVILEGED, client_context, deployment, request_for
 
 
@@ -30,10 +30,27 @@ def _start(certs: CertPaths, *extra: str) -> tuple[subprocess.Popen[bytes], int]
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k != "KUBERNETES_SERVICE_HOST"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "stockade", "webhook", "serve", "--host", "127.0.0.1",
-         "--port", str(port), "--tls-cert", str(certs.cert), "--tls-key", str(certs.key),
-         "--namespace-labels", "off", *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+        [
+            sys.executable,
+            "-m",
+            "stockade",
+            "webhook",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--tls-cert",
+            str(certs.cert),
+            "--tls-key",
+            str(certs.key),
+            "--namespace-labels",
+            "off",
+            *extra,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
     )
     ctx = client_context(certs.ca_cert)
     deadline = time.monotonic() + 20
@@ -59,9 +76,10 @@ def test_sigterm_drains_a_request_in_flight(certs: CertPaths) -> None:
             f"Content-Length: {len(body)}\r\n\r\n"
         ).encode()
         ctx = client_context(certs.ca_cert)
-        with socket.create_connection(("127.0.0.1", port), timeout=10) as raw, ctx.wrap_socket(
-            raw, server_hostname="localhost"
-        ) as tls:
+        with (
+            socket.create_connection(("127.0.0.1", port), timeout=10) as raw,
+            ctx.wrap_socket(raw, server_hostname="localhost") as tls,
+        ):
             tls.sendall(head + body[: len(body) // 2])
             time.sleep(0.2)
             proc.send_signal(signal.SIGTERM)
@@ -96,9 +114,22 @@ def test_sigterm_drains_a_request_in_flight(certs: CertPaths) -> None:
 
 def test_unloadable_certificate_is_a_clear_error(tmp_path: Path, certs: CertPaths) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "stockade", "webhook", "serve", "--tls-cert", str(certs.cert),
-         "--tls-key", str(tmp_path / "missing.key"), "--namespace-labels", "off"],
-        capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "stockade",
+            "webhook",
+            "serve",
+            "--tls-cert",
+            str(certs.cert),
+            "--tls-key",
+            str(tmp_path / "missing.key"),
+            "--namespace-labels",
+            "off",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert proc.returncode == 2
     assert "cannot load the certificate" in proc.stderr
@@ -109,10 +140,24 @@ def test_invalid_config_is_a_clear_error(tmp_path: Path, certs: CertPaths) -> No
     cfg = tmp_path / "stockade.yaml"
     cfg.write_text("admission:\n  mode: block\n")
     proc = subprocess.run(
-        [sys.executable, "-m", "stockade", "webhook", "serve", "--config", str(cfg),
-         "--tls-cert", str(certs.cert), "--tls-key", str(certs.key),
-         "--namespace-labels", "off"],
-        capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "stockade",
+            "webhook",
+            "serve",
+            "--config",
+            str(cfg),
+            "--tls-cert",
+            str(certs.cert),
+            "--tls-key",
+            str(certs.key),
+            "--namespace-labels",
+            "off",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert proc.returncode == 2
     assert "admission.mode" in proc.stderr and "Traceback" not in proc.stderr
