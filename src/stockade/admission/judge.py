@@ -74,7 +74,7 @@ def admission_resource(request: AdmissionRequest) -> Resource | None:
 def evaluate(resource: Resource, policy: AdmissionPolicy) -> ScanResult:
     """Scan one object with the policy's config: the `stockade scan` pipeline, unchanged."""
     settings = ScanSettings(
-        config=policy.config,
+        config=policy.scan_config or policy.config,
         registry=policy.registry,
         capabilities=ADMISSION_CAPABILITIES,
         locate=False,

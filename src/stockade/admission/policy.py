@@ -13,10 +13,12 @@ from pathlib import Path
 
 from stockade.admission.review import AdmissionRequest
 from stockade.errors import ConfigError
+from stockade.model import Severity
 from stockade.policy.config import Config, parse_config
 from stockade.policy.gate import FAIL_ON_CHOICES
 from stockade.rules.catalogue import load_catalogue
 from stockade.rules.registry import Registry
+from stockade.scan import select_rules
 
 MODE_LABEL = "stockade.dev/mode"
 
@@ -41,6 +43,9 @@ class AdmissionPolicy:
     exempt_users: frozenset[str]
     exempt_groups: frozenset[str]
     source: str | None = None
+    scan_config: Config | None = None
+    """The config the scan runs with: ``config`` restricted to rules whose severity (after the
+    config's overrides) reaches the threshold, since no other rule can change a decision."""
 
     @classmethod
     def build(
@@ -76,6 +81,7 @@ class AdmissionPolicy:
         if own_namespace:
             namespaces.add(own_namespace)
         return cls(
+            scan_config=_decisive(config, registry, threshold),
             config=config,
             registry=registry,
             default_mode=Mode(chosen_mode),
@@ -102,6 +108,18 @@ class AdmissionPolicy:
         if self.exempt_groups.intersection(request.groups):
             return "group"
         return None
+
+
+def _decisive(config: Config, registry: Registry, fail_on: str) -> Config:
+    if fail_on == "never":
+        return config.model_copy(update={"rules": config.rules.model_copy(update={"only": []})})
+    rank = Severity(fail_on).rank
+    ids = [
+        r.id
+        for r in select_rules(registry, config)
+        if Severity(config.severity.get(r.id, r.meta.severity)).rank >= rank
+    ]
+    return config.model_copy(update={"rules": config.rules.model_copy(update={"only": ids})})
 
 
 def load_policy(
