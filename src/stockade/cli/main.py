@@ -7,6 +7,7 @@ import sys
 import typer
 
 from stockade import __version__
+from stockade.cli import pss as pss_cli
 from stockade.cli import rules as rules_cli
 from stockade.cli import scan as scan_cli
 from stockade.cli import webhook as webhook_cli
@@ -40,6 +41,7 @@ def _root(
 app.command("scan")(command(scan_cli.scan))
 app.add_typer(rules_cli.app, name="rules")
 app.add_typer(webhook_cli.app, name="webhook")
+app.command("pss")(command(pss_cli.pss))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -12,7 +12,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from stockade.inventory.podspec import Container, PodTemplate
-from stockade.model import Category, Severity, Violation
+from stockade.model import Category, FieldPath, Severity, Violation
+from stockade.pss import LATEST, Offender, run_check
 from stockade.rules.registry import RuleContext, Target, rule
 
 DANGEROUS_CAPABILITIES = frozenset(
@@ -51,6 +52,34 @@ def _sc_path(c: Container, *fields: str | int) -> tuple[str | int, ...]:
     return (*c.path, "securityContext", *fields)
 
 
+_LIST_LABEL = {
+    "containers": "container",
+    "initContainers": "init container",
+    "ephemeralContainers": "ephemeral container",
+}
+
+
+def pss_offenders(pod: PodTemplate, check_id: str) -> list[tuple[FieldPath, Offender]]:
+    """The offending fields of one Pod Security Standards check (newest version), as absolute
+    paths in the resource: scan rules that overlap a PSS check reuse the PSS engine."""
+    result = run_check(check_id, pod.meta, pod.spec, LATEST)
+    out: list[tuple[FieldPath, Offender]] = []
+    for o in result.offenders:
+        head, *rest = o.path
+        base = pod.spec_path if head == "spec" else pod.meta_path
+        out.append(((*base, *rest), o))
+    return out
+
+
+def who(o: Offender) -> str:
+    """``container "web"`` / ``init container "setup"`` / ``pod`` for an offender."""
+    if o.container is None:
+        return "pod"
+    if len(o.path) > 1 and o.path[0] == "spec" and isinstance(o.path[1], str):
+        return f'{_LIST_LABEL.get(o.path[1], "container")} "{o.container}"'
+    return f'container "{o.container}"'
+
+
 @rule(
     id="privileged-container",
     title="Container runs privileged",
@@ -64,14 +93,14 @@ def _sc_path(c: Container, *fields: str | int) -> tuple[str | int, ...]:
 )
 def privileged_container(pod: PodTemplate, ctx: RuleContext) -> Iterator[Violation]:
     """A container sets securityContext.privileged: true."""
-    for c in pod.containers():
-        if c.security_context.get("privileged") is True:
-            yield Violation(f"{c.describe()} is privileged", _sc_path(c, "privileged"))
+    for path, o in pss_offenders(pod, "privileged"):
+        yield Violation(f"{who(o)} is privileged", path)
 
 
 def _host_namespace(pod: PodTemplate, field: str, what: str) -> Iterator[Violation]:
-    if pod.spec.get(field) is True:
-        yield Violation(f"pod shares the host's {what} ({field}: true)", (*pod.spec_path, field))
+    for path, _ in pss_offenders(pod, "hostNamespaces"):
+        if path[-1] == field:
+            yield Violation(f"pod shares the host's {what} ({field}: true)", path)
 
 
 @rule(
@@ -134,14 +163,11 @@ def host_ipc(pod: PodTemplate, ctx: RuleContext) -> Iterator[Violation]:
 )
 def host_path_volume(pod: PodTemplate, ctx: RuleContext) -> Iterator[Violation]:
     """A volume uses hostPath."""
-    for i, vol in pod.volumes():
-        hp = vol.get("hostPath")
-        if isinstance(hp, dict):
-            path = hp.get("path", "?")
-            yield Violation(
-                f'volume "{vol.get("name", i)}" mounts host path {path!r}',
-                (*pod.spec_path, "volumes", i, "hostPath"),
-            )
+    for path, _ in pss_offenders(pod, "hostPathVolumes"):
+        index = path[len(pod.spec_path) + 1]
+        vol = pod.spec["volumes"][index]
+        host_path = vol["hostPath"].get("path", "?") if isinstance(vol["hostPath"], dict) else "?"
+        yield Violation(f'volume "{vol.get("name", index)}" mounts host path {host_path!r}', path)
 
 
 @rule(
@@ -190,13 +216,8 @@ def runtime_socket_mount(pod: PodTemplate, ctx: RuleContext) -> Iterator[Violati
 )
 def host_port(pod: PodTemplate, ctx: RuleContext) -> Iterator[Violation]:
     """A container port sets a non-zero hostPort."""
-    for c in pod.containers():
-        for i, port in enumerate(c.list_field("ports")):
-            if isinstance(port, dict) and port.get("hostPort") not in (None, 0):
-                yield Violation(
-                    f"{c.describe()} binds host port {port.get('hostPort')}",
-                    (*c.path, "ports", i, "hostPort"),
-                )
+    for path, o in pss_offenders(pod, "hostPorts"):
+        yield Violation(f"{who(o)} binds host port {o.detail.removeprefix('hostPort ')}", path)
 
 
 @rule(
@@ -212,14 +233,8 @@ def host_port(pod: PodTemplate, ctx: RuleContext) -> Iterator[Violation]:
 )
 def privilege_escalation(pod: PodTemplate, ctx: RuleContext) -> Iterator[Violation]:
     """allowPrivilegeEscalation is not explicitly false."""
-    if is_windows(pod):
-        return
-    for c in pod.containers():
-        if c.security_context.get("allowPrivilegeEscalation") is not False:
-            yield Violation(
-                f"{c.describe()} must set securityContext.allowPrivilegeEscalation=false",
-                _sc_path(c, "allowPrivilegeEscalation"),
-            )
+    for path, o in pss_offenders(pod, "allowPrivilegeEscalation"):
+        yield Violation(f"{who(o)} must set securityContext.allowPrivilegeEscalation=false", path)
 
 
 @rule(
@@ -235,41 +250,26 @@ def privilege_escalation(pod: PodTemplate, ctx: RuleContext) -> Iterator[Violati
 )
 def run_as_root(pod: PodTemplate, ctx: RuleContext) -> Iterator[Violation]:
     """The effective runAsNonRoot is not true, or the effective runAsUser is 0."""
-    pod_sc = pod.security_context
-    pod_nonroot = pod_sc.get("runAsNonRoot")
-    pod_uid = pod_sc.get("runAsUser")
-    if pod_uid == 0:
-        yield Violation(
-            "pod sets runAsUser=0 (root)", (*pod.spec_path, "securityContext", "runAsUser")
-        )
-    for c in pod.containers():
-        sc = c.security_context
-        uid = sc.get("runAsUser", pod_uid)
-        if sc.get("runAsUser") == 0:
-            yield Violation(f"{c.describe()} sets runAsUser=0 (root)", _sc_path(c, "runAsUser"))
+    pod_uid = pod.security_context.get("runAsUser")
+    by_name = {c.name: c for c in pod.containers()}
+    for path, o in pss_offenders(pod, "runAsUser"):
+        yield Violation(f"{who(o)} sets runAsUser=0 (root)", path)
+    for path, o in pss_offenders(pod, "runAsNonRoot"):
+        if o.detail == "false":
+            yield Violation(f"{who(o)} sets runAsNonRoot=false", path)
             continue
-        nonroot = sc.get("runAsNonRoot", pod_nonroot)
-        if nonroot is True or uid == 0:
-            continue
-        where = (
-            _sc_path(c, "runAsNonRoot")
-            if "runAsNonRoot" in sc or pod_nonroot is None
-            else (
-                *pod.spec_path,
-                "securityContext",
-                "runAsNonRoot",
-            )
-        )
-        if nonroot is False:
-            msg = f"{c.describe()} runs with runAsNonRoot=false"
-        elif isinstance(uid, int) and uid > 0:
+        if o.container is None:
+            continue  # the pod-level half of "pod or container must set"; named per container
+        c = by_name.get(o.container)
+        uid = c.security_context.get("runAsUser", pod_uid) if c else pod_uid
+        if isinstance(uid, int) and not isinstance(uid, bool) and uid > 0:
             msg = (
-                f"{c.describe()} does not set runAsNonRoot=true (runAsUser {uid} is non-root, "
+                f"{who(o)} does not set runAsNonRoot=true (runAsUser {uid} is non-root, "
                 "but nothing stops a later change or image from running as root)"
             )
         else:
-            msg = f"{c.describe()} does not set runAsNonRoot=true and may run as root"
-        yield Violation(msg, where)
+            msg = f"{who(o)} does not set runAsNonRoot=true and may run as root"
+        yield Violation(msg, path)
 
 
 @rule(
@@ -317,14 +317,9 @@ def _cap_list(c: Container, which: str) -> list[Any]:
 )
 def capabilities_not_dropped(pod: PodTemplate, ctx: RuleContext) -> Iterator[Violation]:
     """capabilities.drop does not contain ALL (exact string, as PSA matches it)."""
-    if is_windows(pod):
-        return
-    for c in pod.containers():
-        if "ALL" not in _cap_list(c, "drop"):
-            yield Violation(
-                f'{c.describe()} must set securityContext.capabilities.drop=["ALL"]',
-                _sc_path(c, "capabilities", "drop"),
-            )
+    for path, o in pss_offenders(pod, "capabilities_restricted"):
+        if o.detail == "drop ALL missing":
+            yield Violation(f'{who(o)} must set securityContext.capabilities.drop=["ALL"]', path)
 
 
 def normalise_capability(cap: Any) -> str:
@@ -355,13 +350,6 @@ def dangerous_capabilities(pod: PodTemplate, ctx: RuleContext) -> Iterator[Viola
                 )
 
 
-def _seccomp_type(sc: dict[str, Any]) -> str | None:
-    profile = sc.get("seccompProfile")
-    if isinstance(profile, dict) and isinstance(profile.get("type"), str):
-        return str(profile["type"])
-    return None
-
-
 @rule(
     id="seccomp-not-set",
     title="No seccomp profile in effect",
@@ -375,26 +363,23 @@ def _seccomp_type(sc: dict[str, Any]) -> str | None:
 )
 def seccomp_not_set(pod: PodTemplate, ctx: RuleContext) -> Iterator[Violation]:
     """Neither the pod nor the container sets a seccomp profile type."""
-    if is_windows(pod):
+    unset = [
+        (path, o)
+        for path, o in pss_offenders(pod, "seccompProfile_restricted")
+        if o.detail == "unset"
+    ]
+    per_container = [(path, o) for path, o in unset if o.container is not None]
+    if not per_container:
         return
-    pod_type = _seccomp_type(pod.security_context)
-    if pod_type is not None:
-        return
-    missing = [c for c in pod.containers() if _seccomp_type(c.security_context) is None]
-    if not missing:
-        return
-    if len(missing) == len(pod.containers()):
+    if len(per_container) == len(pod.containers()):
         yield Violation(
             "neither the pod nor any container sets securityContext.seccompProfile "
             "(containers run Unconfined)",
             (*pod.spec_path, "securityContext", "seccompProfile"),
         )
         return
-    for c in missing:
-        yield Violation(
-            f"{c.describe()} has no seccomp profile (the pod sets none either)",
-            _sc_path(c, "seccompProfile"),
-        )
+    for path, o in per_container:
+        yield Violation(f"{who(o)} has no seccomp profile (the pod sets none either)", path)
 
 
 @rule(
@@ -410,30 +395,8 @@ def seccomp_not_set(pod: PodTemplate, ctx: RuleContext) -> Iterator[Violation]:
 )
 def seccomp_unconfined(pod: PodTemplate, ctx: RuleContext) -> Iterator[Violation]:
     """seccompProfile.type is Unconfined on the pod or a container."""
-    if _seccomp_type(pod.security_context) == "Unconfined":
-        yield Violation(
-            "pod sets seccompProfile.type to Unconfined",
-            (*pod.spec_path, "securityContext", "seccompProfile", "type"),
-        )
-    for c in pod.containers():
-        if _seccomp_type(c.security_context) == "Unconfined":
-            yield Violation(
-                f"{c.describe()} sets seccompProfile.type to Unconfined",
-                _sc_path(c, "seccompProfile", "type"),
-            )
-    for key, value in pod.annotations.items():
-        if (
-            key.startswith("seccomp.security.alpha.kubernetes.io/")
-            or key.startswith("container.seccomp.security.alpha.kubernetes.io/")
-        ) and value == "unconfined":
-            yield Violation(f"annotation {key} is unconfined", (*pod.meta_path, "annotations", key))
-
-
-def _apparmor_type(sc: dict[str, Any]) -> str | None:
-    profile = sc.get("appArmorProfile")
-    if isinstance(profile, dict) and isinstance(profile.get("type"), str):
-        return str(profile["type"])
-    return None
+    for path, o in pss_offenders(pod, "seccompProfile_baseline"):
+        yield Violation(f"{who(o)} sets seccompProfile.type to {o.detail!r}", path)
 
 
 @rule(
@@ -449,41 +412,11 @@ def _apparmor_type(sc: dict[str, Any]) -> str | None:
 )
 def apparmor_unconfined(pod: PodTemplate, ctx: RuleContext) -> Iterator[Violation]:
     """appArmorProfile.type or the AppArmor annotation is unconfined."""
-    if _apparmor_type(pod.security_context) == "Unconfined":
-        yield Violation(
-            "pod sets appArmorProfile.type to Unconfined",
-            (*pod.spec_path, "securityContext", "appArmorProfile", "type"),
-        )
-    for c in pod.containers():
-        if _apparmor_type(c.security_context) == "Unconfined":
-            yield Violation(
-                f"{c.describe()} sets appArmorProfile.type to Unconfined",
-                _sc_path(c, "appArmorProfile", "type"),
-            )
-    for key, value in pod.annotations.items():
-        if (
-            key.startswith("container.apparmor.security.beta.kubernetes.io/")
-            and value == "unconfined"
-        ):
-            yield Violation(f"annotation {key} is unconfined", (*pod.meta_path, "annotations", key))
-
-
-SAFE_SYSCTLS = frozenset(
-    {
-        "kernel.shm_rmid_forced",
-        "net.ipv4.ip_local_port_range",
-        "net.ipv4.ip_unprivileged_port_start",
-        "net.ipv4.tcp_syncookies",
-        "net.ipv4.ping_group_range",
-        "net.ipv4.ip_local_reserved_ports",
-        "net.ipv4.tcp_keepalive_time",
-        "net.ipv4.tcp_fin_timeout",
-        "net.ipv4.tcp_keepalive_intvl",
-        "net.ipv4.tcp_keepalive_probes",
-        "net.ipv4.tcp_rmem",
-        "net.ipv4.tcp_wmem",
-    }
-)
+    for path, o in pss_offenders(pod, "appArmorProfile"):
+        if path[len(pod.meta_path) :][:1] == ("annotations",):
+            yield Violation(f"annotation {path[-1]} sets AppArmor profile {o.detail!r}", path)
+        else:
+            yield Violation(f"{who(o)} sets appArmorProfile.type to {o.detail!r}", path)
 
 
 @rule(
@@ -499,17 +432,12 @@ SAFE_SYSCTLS = frozenset(
 )
 def unsafe_sysctls(pod: PodTemplate, ctx: RuleContext) -> Iterator[Violation]:
     """A sysctl outside the Pod Security Standards safe set."""
-    sysctls = pod.security_context.get("sysctls")
-    if not isinstance(sysctls, list):
-        return
-    for i, s in enumerate(sysctls):
-        name = s.get("name") if isinstance(s, dict) else None
-        if name not in SAFE_SYSCTLS:
-            yield Violation(
-                f"pod sets sysctl {name!r}, which is not in the safe set",
-                (*pod.spec_path, "securityContext", "sysctls", i, "name"),
-                key=f"sysctl:{name}",
-            )
+    for path, o in pss_offenders(pod, "sysctls"):
+        yield Violation(
+            f"pod sets sysctl {o.detail!r}, which is not in the safe set",
+            path,
+            key=f"sysctl:{o.detail}",
+        )
 
 
 @rule(
@@ -524,9 +452,12 @@ def unsafe_sysctls(pod: PodTemplate, ctx: RuleContext) -> Iterator[Violation]:
 )
 def proc_mount_unmasked(pod: PodTemplate, ctx: RuleContext) -> Iterator[Violation]:
     """procMount is Unmasked."""
-    for c in pod.containers():
-        if c.security_context.get("procMount") == "Unmasked":
-            yield Violation(f"{c.describe()} sets procMount=Unmasked", _sc_path(c, "procMount"))
+    # NOTE: procMount_restricted, not the baseline check: baseline lets user-namespaced pods
+    # (hostUsers: false) unmask /proc, restricted never does; the finding says which applies.
+    userns = pod.spec.get("hostUsers") is False
+    for path, o in pss_offenders(pod, "procMount_restricted"):
+        note = " (baseline allows it in a user namespace; restricted does not)" if userns else ""
+        yield Violation(f"{who(o)} sets procMount={o.detail}{note}", path)
 
 
 def _missing_resources(c: Container, kind: str) -> list[str]:
@@ -636,3 +567,75 @@ def default_service_account(pod: PodTemplate, ctx: RuleContext) -> Iterator[Viol
             'pod runs as the namespace\'s "default" service account',
             (*pod.spec_path, "serviceAccountName"),
         )
+
+
+@rule(
+    id="selinux-custom-options",
+    title="Pod sets a custom SELinux type, user or role",
+    severity=Severity.HIGH,
+    category=Category.WORKLOAD,
+    target=Target.POD,
+    pss="baseline",
+    remediation="""Remove seLinuxOptions, or keep only an allowed type (container_t,
+    container_init_t, container_kvm_t, container_engine_t) and a level. A custom type, user or
+    role can lift the SELinux confinement that keeps a container away from the host.""",
+)
+def selinux_custom_options(pod: PodTemplate, ctx: RuleContext) -> Iterator[Violation]:
+    """seLinuxOptions with a type outside the allowed set, or any user or role."""
+    for path, o in pss_offenders(pod, "seLinuxOptions"):
+        yield Violation(f"{who(o)} sets SELinux {o.detail}", path)
+
+
+@rule(
+    id="windows-host-process",
+    title="Windows HostProcess container",
+    severity=Severity.CRITICAL,
+    category=Category.WORKLOAD,
+    target=Target.POD,
+    pss="baseline",
+    remediation="""Remove securityContext.windowsOptions.hostProcess. A HostProcess container runs
+    directly on the Windows node with the node's privileges: it is the Windows equivalent of a
+    privileged container.""",
+)
+def windows_host_process(pod: PodTemplate, ctx: RuleContext) -> Iterator[Violation]:
+    """windowsOptions.hostProcess: true on the pod or a container."""
+    for path, o in pss_offenders(pod, "windowsHostProcess"):
+        yield Violation(f"{who(o)} runs as a Windows HostProcess container", path)
+
+
+@rule(
+    id="probe-or-lifecycle-host",
+    title="Probe or lifecycle handler targets another host",
+    severity=Severity.MEDIUM,
+    category=Category.WORKLOAD,
+    target=Target.POD,
+    pss="baseline",
+    remediation="""Remove the host field from httpGet/tcpSocket probes and lifecycle handlers. The
+    kubelet makes these requests from the node, so a host field turns the probe into a way to
+    reach addresses the pod itself cannot (node-local services, cloud metadata).""",
+)
+def probe_or_lifecycle_host(pod: PodTemplate, ctx: RuleContext) -> Iterator[Violation]:
+    """httpGet.host or tcpSocket.host set in a probe or lifecycle handler."""
+    for path, o in pss_offenders(pod, "hostProbesAndHostLifecycle"):
+        yield Violation(f"{who(o)} probes or hooks {o.detail}", path)
+
+
+@rule(
+    id="restricted-volume-type",
+    title="Volume type outside the restricted set",
+    severity=Severity.MEDIUM,
+    category=Category.WORKLOAD,
+    target=Target.POD,
+    pss="restricted",
+    remediation="""Use configMap, secret, projected, downwardAPI, emptyDir, ephemeral, image, csi or a
+    persistentVolumeClaim. In-tree network and cloud volume types (nfs, iscsi, rbd, gitRepo, …)
+    mount storage with the node's credentials and bypass the PersistentVolume access model.""",
+)
+def restricted_volume_type(pod: PodTemplate, ctx: RuleContext) -> Iterator[Violation]:
+    """A volume whose source is outside the restricted set (hostPath has its own rule)."""
+    for path, o in pss_offenders(pod, "restrictedVolumes"):
+        if o.detail == "hostPath":
+            continue
+        index = path[len(pod.spec_path) + 1]
+        name = pod.spec["volumes"][index].get("name", index)
+        yield Violation(f'volume "{name}" uses the {o.detail} volume type', path)
