@@ -161,3 +161,18 @@ def test_concurrent_requests_each_get_their_own_answer(srv: Running) -> None:
 
 def test_unused_path_is_404(srv: Running, tmp_path: Path) -> None:
     assert srv.client.get(f"{srv.url}/nope").status_code == 404
+
+
+def test_internal_failure_is_a_500_and_the_server_keeps_serving(serve: Serve) -> None:
+    class Broken(StaticNamespaceLabels):
+        async def labels(self, namespace: str) -> dict[str, str] | None:
+            raise RuntimeError("label source exploded")
+
+    srv = serve(WebhookState.from_files(None, namespaces=Broken()))
+    req = request_for(deployment())
+    r = _post(srv, _review(req))
+    assert r.status_code == 500
+    assert r.json() == {"error": "internal error while judging", "uid": req["uid"]}
+    assert srv.client.get(f"{srv.url}/healthz").status_code == 200
+    # Exempt namespaces need no labels and are still answered.
+    assert srv.review(request_for(deployment(namespace="kube-system")))["allowed"] is True

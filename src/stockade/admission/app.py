@@ -153,7 +153,18 @@ def create_app(state: WebhookState) -> Starlette:
             except ReviewError as exc:
                 return _bad(exc, metrics)
             policy = state.policy.current
-            verdict = judge(req, policy, await _mode(state, policy, req))
+            try:
+                verdict = judge(req, policy, await _mode(state, policy, req))
+            except Exception as exc:  # the request boundary: one bad object never stops serving
+                metrics.requests.labels("500").inc()
+                log.error(
+                    "internal error",
+                    extra={
+                        "event": {"uid": req.uid, "kind": req.kind, "error": type(exc).__name__}
+                    },
+                )
+                error = {"error": "internal error while judging", "uid": req.uid}
+                return Response(orjson.dumps(error), 500, media_type="application/json")
             body = _answer(req, verdict)
             elapsed = time.perf_counter() - start
             metrics.record(verdict)

@@ -8,7 +8,7 @@ evaluated rather than run (a Secret in a cluster legitimately holds data).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from stockade.admission.policy import AdmissionPolicy, Mode
@@ -42,7 +42,6 @@ class Verdict:
     namespace: str = ""
     kind: str = ""
     name: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def rules(self) -> list[str]:

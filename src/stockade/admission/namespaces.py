@@ -16,6 +16,8 @@ from typing import Any, Protocol
 
 import anyio.to_thread
 
+from stockade.errors import ConfigError
+
 log = logging.getLogger("stockade.admission")
 
 
@@ -72,7 +74,13 @@ class KubernetesNamespaceLabels:
             try:
                 config.load_incluster_config()  # type: ignore[no-untyped-call]
             except config.ConfigException:
-                config.load_kube_config()  # type: ignore[no-untyped-call]
+                try:
+                    config.load_kube_config()  # type: ignore[no-untyped-call]
+                except (config.ConfigException, OSError) as exc:
+                    raise ConfigError(
+                        f"cannot reach the Kubernetes API for namespace labels: {exc}",
+                        "Run in a cluster, set KUBECONFIG, or use --namespace-labels off.",
+                    ) from None
             api = client.CoreV1Api()
         self._api = api
         self._cache: dict[str, dict[str, str]] = {}
