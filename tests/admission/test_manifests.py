@@ -98,6 +98,15 @@ def test_manifests_shape(tmp_path: Path) -> None:
     assert role == [
         {"apiGroups": [""], "resources": ["namespaces"], "verbs": ["get", "list", "watch"]}
     ]
+    policies = {d["metadata"]["name"]: d["spec"] for d in docs if d["kind"] == "NetworkPolicy"}
+    assert policies["default-deny"] == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+    egress = policies["stockade-webhook"]["egress"]
+    assert any(
+        "169.254.169.254/32" in to["ipBlock"].get("except", [])
+        for rule in egress
+        for to in rule["to"]
+        if "ipBlock" in to
+    )
     pdb = kinds["PodDisruptionBudget"]["spec"]
     assert pdb["minAvailable"] == 1
     config = yaml.safe_load(kinds["ConfigMap"]["data"]["stockade.yaml"])

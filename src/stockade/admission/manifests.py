@@ -4,7 +4,8 @@ Namespace (restricted Pod Security), ServiceAccount without an automounted token
 expiring token is mounted explicitly for the namespace watch), read-only RBAC on namespaces,
 ConfigMap with the config, Deployment (2 replicas spread over nodes, non-root, read-only root
 filesystem, no capabilities, RuntimeDefault seccomp, requests and limits, probes),
-PodDisruptionBudget, Service, NetworkPolicy and the ValidatingWebhookConfiguration.
+PodDisruptionBudget, Service, NetworkPolicies (default deny; the webhook may receive on its
+port and reach DNS and the API server) and the ValidatingWebhookConfiguration.
 """
 
 from __future__ import annotations
@@ -64,6 +65,8 @@ class ManifestOptions:
     timeout_seconds: int = 5
     cert_manager: bool = False
     config: str = field(default="")
+    api_server_cidr: str = "0.0.0.0/0"
+    """Where the API server is, for the egress policy; narrow it to the cluster's endpoint."""
 
 
 def covered_kinds(registry: Registry, capabilities: frozenset[str]) -> list[str]:
@@ -309,6 +312,13 @@ def _cert_manager(opts: ManifestOptions) -> list[dict[str, Any]]:
     ]
 
 
+def _api_block(cidr: str) -> dict[str, Any]:
+    block: dict[str, Any] = {"cidr": cidr}
+    if cidr in ("0.0.0.0/0", "169.254.0.0/16") or cidr.endswith("/0"):
+        block["except"] = ["169.254.169.254/32"]
+    return block
+
+
 def webhook_manifests(
     opts: ManifestOptions, registry: Registry | None = None
 ) -> list[dict[str, Any]]:
@@ -382,12 +392,43 @@ def webhook_manifests(
         {
             "apiVersion": "networking.k8s.io/v1",
             "kind": "NetworkPolicy",
+            "metadata": {"name": "default-deny", "namespace": ns, "labels": _labels()},
+            "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]},
+        },
+        {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
             "metadata": {"name": NAME, "namespace": ns, "labels": _labels()},
             "spec": {
                 "podSelector": {"matchLabels": selector},
-                "policyTypes": ["Ingress"],
+                "policyTypes": ["Ingress", "Egress"],
                 # The API server's source address differs per cluster; only the port is fixed.
                 "ingress": [{"ports": [{"port": PORT, "protocol": "TCP"}]}],
+                "egress": [
+                    {
+                        "to": [
+                            {
+                                "namespaceSelector": {
+                                    "matchLabels": {"kubernetes.io/metadata.name": "kube-system"}
+                                },
+                                "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}},
+                            }
+                        ],
+                        "ports": [
+                            {"port": 53, "protocol": "UDP"},
+                            {"port": 53, "protocol": "TCP"},
+                        ],
+                    },
+                    {
+                        # The namespace watch: the API server, at the address given (its
+                        # endpoint differs per cluster), never the cloud metadata service.
+                        "to": [{"ipBlock": _api_block(opts.api_server_cidr)}],
+                        "ports": [
+                            {"port": 443, "protocol": "TCP"},
+                            {"port": 6443, "protocol": "TCP"},
+                        ],
+                    },
+                ],
             },
         },
         _webhook_configuration(opts, registry),

@@ -151,6 +151,11 @@ def _manifests(
     config: Path | None = typer.Option(
         None, "--config", help="stockade.yaml to ship in the ConfigMap instead of the default."
     ),
+    api_server_cidr: str = typer.Option(
+        "0.0.0.0/0",
+        "--api-server-cidr",
+        help="API server address block for the egress policy (metadata address always excluded).",
+    ),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write to a file."),
 ) -> int:
     """Print a hardened, deployable manifest set as multi-document YAML."""
@@ -187,6 +192,7 @@ def _manifests(
         timeout_seconds=timeout,
         cert_manager=cert_manager,
         config=config_text,
+        api_server_cidr=api_server_cidr,
     )
     text = yaml.safe_dump_all(webhook_manifests(opts), sort_keys=False, explicit_start=True)
     if output is not None:
