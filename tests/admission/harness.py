@@ -1,4 +1,4 @@
-"""Helpers for webhook tests: a real server on loopback over HTTPS, and AdmissionReviews."""
+"""Building blocks of the webhook tests: a real server on loopback over HTTPS, and AdmissionReviews."""
 
 from __future__ import annotations
 

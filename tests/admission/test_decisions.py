@@ -150,7 +150,7 @@ def test_waiver_annotation_applies_as_in_scan(serve: Serve, tmp_path: Path) -> N
     srv = serve(_state(tmp_path, mode="enforce"))
     waived = deployment(
         container=PRIVILEGED,
-        annotations={"stockade.dev/ignore": "privileged-container: CNI agent needs it"},
+        annotations={"stockade.dev/ignore": "privileged-container: CNI plugin needs it"},
     )
     assert srv.review(request_for(waived))["allowed"] is True
     no_reason = deployment(
@@ -167,8 +167,8 @@ admission: {mode: enforce}
 exceptions:
   - id: EXC-1
     rules: [privileged-container]
-    resources: ["Deployment/team-a/agent-*"]
-    reason: node agent
+    resources: ["Deployment/team-a/cni-*"]
+    reason: CNI plugin
     owner: platform
   - id: EXC-OLD
     rules: [privileged-container]
@@ -178,7 +178,7 @@ exceptions:
     expires: 2020-01-01
 """
     srv = serve(_state(tmp_path, config))
-    assert srv.review(request_for(deployment("agent-x", container=PRIVILEGED)))["allowed"]
+    assert srv.review(request_for(deployment("cni-x", container=PRIVILEGED)))["allowed"]
     assert not srv.review(request_for(deployment("web", container=PRIVILEGED)))["allowed"]
     assert not srv.review(request_for(deployment("old", container=PRIVILEGED)))["allowed"]
 
