@@ -191,3 +191,16 @@ def test_etcd_config_file_absent_is_not_evaluated() -> None:
     assert not [f for f in result.findings if f.rule.startswith("etcd-")]
     skipped = {r for ne in result.not_evaluated for r in ne.rules if "etcd.conf.yml" in ne.reason}
     assert "etcd-client-cert-auth" in skipped
+
+
+def test_application_etcd_in_its_own_namespace_is_not_the_cluster_etcd() -> None:
+    obj = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "etcd-0", "namespace": "shop"},
+        "spec": {"containers": [{"name": "etcd", "command": ["/usr/local/bin/etcd"]}]},
+    }
+    app = Resource.from_object(obj, Origin("etcd-0.yaml", line=1))
+    result = scan_inventory(Inventory([app]))
+    assert not [f for f in result.findings if f.rule.startswith("etcd-")]
+    assert result.not_evaluated == []

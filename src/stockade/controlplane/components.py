@@ -1,7 +1,9 @@
 """Control-plane components (kube-apiserver, kube-controller-manager, kube-scheduler, etcd) in an
-inventory, recognised by content: a Pod whose container runs the component's binary (a static
-pod manifest from ``/etc/kubernetes/manifests``), or a mirror pod in kube-system named after the
-component (``kube-apiserver-<node>``) as a live cluster or snapshot lists it.
+inventory, recognised by content: a Pod in kube-system (or without a namespace, or carrying the
+mirror-pod annotation) whose container runs the component's binary (a static pod manifest from
+``/etc/kubernetes/manifests``), or is named after the component (``kube-apiserver-<node>``) as
+a live cluster or snapshot lists the mirror pods. An application's own etcd in its namespace is
+not the cluster's and is left alone.
 
 Flags come from the container's ``command`` (after the binary) and ``args``, both forms
 ``--flag=value`` and ``--flag value``. etcd also reads ``ETCD_<FLAG>`` environment variables; a
@@ -62,7 +64,14 @@ def _binary(words: list[Any]) -> str | None:
     return None
 
 
+_MIRROR = "kubernetes.io/config.mirror"
+
+
 def _component_of(res: Resource, container: dict[str, Any]) -> str | None:
+    # NOTE: only kube-system (or no namespace, as a bare static pod file may say) or a mirror
+    # pod: an application's own etcd (a StatefulSet in its namespace) is not the cluster's.
+    if res.namespace not in (None, "kube-system") and _MIRROR not in res.annotations:
+        return None
     command = container.get("command") or []
     args = container.get("args") or []
     binary = _binary(command if isinstance(command, list) else []) or _binary(
@@ -71,11 +80,7 @@ def _component_of(res: Resource, container: dict[str, Any]) -> str | None:
     if binary in COMPONENTS:
         return binary
     name = container.get("name")
-    if (
-        name in COMPONENTS
-        and res.namespace in (None, "kube-system")
-        and (res.name == name or res.name.startswith(f"{name}-"))
-    ):
+    if name in COMPONENTS and (res.name == name or res.name.startswith(f"{name}-")):
         return str(name)
     return None
 
