@@ -43,9 +43,12 @@ def _model(inv: Inventory, ctx: RuleContext) -> NetworkModel:
     return ctx.memo("network-model", lambda: NetworkModel(inv))
 
 
-def _exposure(inv: Inventory, ctx: RuleContext) -> dict[str, Exposure]:
+def _dashboards(inv: Inventory, ctx: RuleContext) -> list[Exposure]:
     model = _model(inv, ctx)
-    return ctx.memo("network-exposure", lambda: {e.workload.id: e for e in exposure(model)})
+    return ctx.memo(
+        "network-dashboard-exposure",
+        lambda: exposure(model, [w for w in model.workloads if _is_dashboard(w)]),
+    )
 
 
 def _denies_by_default(policy: Policy, direction: str) -> bool:
@@ -277,13 +280,10 @@ def _is_dashboard(w: Workload) -> bool:
 )
 def dashboard_exposed(inv: Inventory, ctx: RuleContext) -> Iterator[Violation]:
     """A dashboard reachable through LoadBalancer/NodePort/Ingress, or run with skip-login."""
-    exposures = _exposure(inv, ctx)
-    model = _model(inv, ctx)
-    for w in model.workloads:
-        if not _is_dashboard(w):
-            continue
+    for exp in _dashboards(inv, ctx):
+        w = exp.workload
         res = w.template.resource
-        for entry in exposures[w.id].entry_points:
+        for entry in exp.entry_points:
             if not entry.open:
                 continue
             yield Violation(
