@@ -92,7 +92,10 @@ class PermissionIndex:
     """Every role and binding, cross-referenced once; answers access questions by lookup."""
 
     def __init__(
-        self, roles: list[Role], bindings: list[Binding], errors: list[ScanError],
+        self,
+        roles: list[Role],
+        bindings: list[Binding],
+        errors: list[ScanError],
         catalog: ResourceCatalog | None = None,
     ) -> None:
         resolve_aggregation(roles)
@@ -200,7 +203,9 @@ class PermissionIndex:
         ``namespace`` None asks about a cluster-wide request, ``ALL_NAMESPACES`` about any
         namespace (each chain says where it holds). ``system:masters`` always appears.
         """
-        return self.who_can_request(self.request(verb, resource, namespace, name, subresource, group))
+        return self.who_can_request(
+            self.request(verb, resource, namespace, name, subresource, group)
+        )
 
     def who_can_request(self, req: Request) -> list[SubjectAccess]:
         """``who_can`` for a prepared Request (resource or non-resource)."""
@@ -222,8 +227,13 @@ class PermissionIndex:
             SubjectAccess(s, tuple(sorted(v.values(), key=lambda x: (x.binding, x.role))))
             for s, v in found.items()
         ]
-        out.sort(key=lambda a: (_KIND_ORDER.get(a.subject.kind, 9), a.subject.namespace or "",
-                                a.subject.name))
+        out.sort(
+            key=lambda a: (
+                _KIND_ORDER.get(a.subject.kind, 9),
+                a.subject.namespace or "",
+                a.subject.name,
+            )
+        )
         return out
 
     def allows(self, identity: Identity, req: Request) -> Via | None:

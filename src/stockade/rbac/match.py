@@ -74,8 +74,11 @@ def resource_matches(rule: PolicyRule, combined: str, subresource: str) -> bool:
     for r in rule.resources:
         if r == "*" or r == combined:
             return True
-        if subresource and len(r) == len(subresource) + 2 and r.startswith("*/") and r.endswith(
+        if (
             subresource
+            and len(r) == len(subresource) + 2
+            and r.startswith("*/")
+            and r.endswith(subresource)
         ):
             return True
     return False

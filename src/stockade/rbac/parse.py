@@ -66,7 +66,7 @@ def parse_rule(raw: Any, index: int, namespaced: bool) -> PolicyRule | str:
     elif not fields["resources"]:
         return "has neither resources nor nonResourceURLs"
     elif not fields["apiGroups"]:
-        return "has resources but no apiGroups (use [\"\"] for the core group)"
+        return 'has resources but no apiGroups (use [""] for the core group)'
     return PolicyRule(
         verbs=fields["verbs"],
         api_groups=fields["apiGroups"],
@@ -136,7 +136,9 @@ def _parse_subject(raw: Any, binding_ns: str | None) -> Subject | str:
         # a ClusterRoleBinding has none to offer, so such a subject matches nobody.
         namespace = ns or binding_ns
         if not namespace:
-            return "is a ServiceAccount without a namespace in a ClusterRoleBinding (matches nobody)"
+            return (
+                "is a ServiceAccount without a namespace in a ClusterRoleBinding (matches nobody)"
+            )
         return Subject(kind, name, namespace)
     return f"has unknown kind {kind!r} (User, Group or ServiceAccount)"
 
