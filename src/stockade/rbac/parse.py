@@ -17,7 +17,7 @@ from typing import Any
 
 from stockade.inventory.resource import Resource
 from stockade.model import ScanError
-from stockade.rbac.types import Binding, PolicyRule, Role, Subject
+from stockade.rbac.types import SA_PREFIX, Binding, PolicyRule, Role, Subject
 
 RBAC_GROUP = "rbac.authorization.k8s.io"
 ROLE_KINDS = ("Role", "ClusterRole")
@@ -129,6 +129,10 @@ def _parse_subject(raw: Any, binding_ns: str | None) -> Subject | str:
         return "has no name"
     if ns is not None and not isinstance(ns, str):
         return "namespace is not a string"
+    if kind == "User" and name.startswith(SA_PREFIX) and name.count(":") == 3:
+        # The same identity as the ServiceAccount subject: show it as one.
+        sa_ns, _, sa_name = name[len(SA_PREFIX) :].partition(":")
+        return Subject("ServiceAccount", sa_name, sa_ns)
     if kind in ("User", "Group"):
         return Subject(kind, name)
     if kind == "ServiceAccount":
