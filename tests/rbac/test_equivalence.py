@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from stockade.rbac import ALL_NAMESPACES, Identity, Request, build_index
+
 from tests.rbac.rbacdata import binding, group, inv, role, sa, user
 
 NAMESPACES = ["a", "b", "c"]

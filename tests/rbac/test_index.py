@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from stockade.rbac import ALL_NAMESPACES, Identity, Request, build_index, parse_identity
 from stockade.rbac.types import Subject
+
 from tests.rbac.rbacdata import binding, group, inv, role, rule, sa, user
 
 
