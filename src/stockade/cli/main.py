@@ -7,6 +7,8 @@ import sys
 import typer
 
 from stockade import __version__
+from stockade.cli import detect as detect_cli
+from stockade.cli import net as net_cli
 from stockade.cli import pss as pss_cli
 from stockade.cli import rules as rules_cli
 from stockade.cli import scan as scan_cli
@@ -40,6 +42,8 @@ def _root(
 app.command("scan")(command(scan_cli.scan))
 app.add_typer(rules_cli.app, name="rules")
 app.command("pss")(command(pss_cli.pss))
+app.add_typer(detect_cli.app, name="detect")
+app.add_typer(net_cli.app, name="net")
 
 
 def main(argv: list[str] | None = None) -> None:
