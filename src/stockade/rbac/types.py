@@ -37,7 +37,10 @@ class PolicyRule:
             return f"{verbs} {','.join(self.non_resource_urls)}"
         groups = ",".join(g or '""' for g in self.api_groups)
         names = f" [{','.join(self.resource_names)}]" if self.resource_names else ""
-        return f"{verbs} {','.join(self.resources)} (apiGroups {groups}){names}"
+        resources = ",".join(self.resources[:4])
+        if len(self.resources) > 4:
+            resources += f",… (+{len(self.resources) - 4})"
+        return f"{verbs} {resources} (apiGroups {groups}){names}"
 
     def to_json(self) -> dict[str, Any]:
         """The JSON shape: the API's field names."""
