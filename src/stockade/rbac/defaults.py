@@ -135,8 +135,6 @@ def default_resources(version: str) -> list[Resource]:
 def with_defaults(inventory: Inventory, version: str) -> Inventory:
     """The inventory plus the bootstrap policy; objects already present win."""
     extra = [
-        r
-        for r in default_resources(version)
-        if inventory.get(r.kind, r.namespace, r.name) is None
+        r for r in default_resources(version) if inventory.get(r.kind, r.namespace, r.name) is None
     ]
     return Inventory([*inventory.resources, *extra])

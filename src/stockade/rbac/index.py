@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from stockade.inventory import Inventory, Resource
 from stockade.model import ScanError
@@ -38,8 +39,7 @@ BUILTIN_BINDING = "(built-in)"
 MASTERS_ROLE = "(system:masters bypasses authorization)"
 
 
-@dataclass(frozen=True, slots=True)
-class Grant:
+class Grant(NamedTuple):
     """A binding granting a role: what one binding makes possible, and where."""
 
     binding: Binding
@@ -213,16 +213,20 @@ class PermissionIndex:
         found[MASTERS_SUBJECT][(BUILTIN_BINDING, MASTERS_ROLE)] = Via(
             BUILTIN_BINDING, MASTERS_ROLE, (ALL_NAMESPACES,)
         )
+        holds_everywhere = req.namespace == ALL_NAMESPACES
         for role in self.candidate_roles(req):
             rule = rules_allow(role.rules, req)
             if rule is None:
                 continue
+            role_label = role.display()
             for grant in self._by_role.get(role.key, ()):
-                if not self._holds(grant, req.namespace):
+                scope = grant.binding.scope
+                if not (holds_everywhere or scope is None or scope == req.namespace):
                     continue
-                via = Via(grant.binding.display(), role.display(), grant.namespaces, rule)
+                label = grant.binding.display()
+                via = Via(label, role_label, grant.namespaces, rule)
                 for s in grant.binding.subjects:
-                    found[s].setdefault((via.binding, via.role), via)
+                    found[s].setdefault((label, role_label), via)
         out = [
             SubjectAccess(s, tuple(sorted(v.values(), key=lambda x: (x.binding, x.role))))
             for s, v in found.items()

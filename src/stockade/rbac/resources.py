@@ -12,10 +12,25 @@ from stockade.inventory import Inventory
 # Built-in resources by API group (Kubernetes 1.33).
 BUILTIN_GROUPS: dict[str, tuple[str, ...]] = {
     "": (
-        "bindings", "componentstatuses", "configmaps", "endpoints", "events", "limitranges",
-        "namespaces", "nodes", "persistentvolumeclaims", "persistentvolumes", "pods",
-        "podtemplates", "replicationcontrollers", "resourcequotas", "secrets",
-        "serviceaccounts", "services", "users", "groups",
+        "bindings",
+        "componentstatuses",
+        "configmaps",
+        "endpoints",
+        "events",
+        "limitranges",
+        "namespaces",
+        "nodes",
+        "persistentvolumeclaims",
+        "persistentvolumes",
+        "pods",
+        "podtemplates",
+        "replicationcontrollers",
+        "resourcequotas",
+        "secrets",
+        "serviceaccounts",
+        "services",
+        "users",
+        "groups",
     ),
     "apps": ("controllerrevisions", "daemonsets", "deployments", "replicasets", "statefulsets"),
     "batch": ("cronjobs", "jobs"),
@@ -24,11 +39,17 @@ BUILTIN_GROUPS: dict[str, tuple[str, ...]] = {
     "networking.k8s.io": ("ingressclasses", "ingresses", "networkpolicies"),
     "rbac.authorization.k8s.io": ("clusterrolebindings", "clusterroles", "rolebindings", "roles"),
     "storage.k8s.io": (
-        "csidrivers", "csinodes", "csistoragecapacities", "storageclasses", "volumeattachments",
+        "csidrivers",
+        "csinodes",
+        "csistoragecapacities",
+        "storageclasses",
+        "volumeattachments",
     ),
     "admissionregistration.k8s.io": (
-        "mutatingwebhookconfigurations", "validatingadmissionpolicies",
-        "validatingadmissionpolicybindings", "validatingwebhookconfigurations",
+        "mutatingwebhookconfigurations",
+        "validatingadmissionpolicies",
+        "validatingadmissionpolicybindings",
+        "validatingwebhookconfigurations",
     ),
     "apiextensions.k8s.io": ("customresourcedefinitions",),
     "apiregistration.k8s.io": ("apiservices",),
@@ -41,7 +62,9 @@ BUILTIN_GROUPS: dict[str, tuple[str, ...]] = {
     "scheduling.k8s.io": ("priorityclasses",),
     "authentication.k8s.io": ("tokenreviews", "selfsubjectreviews", "userextras", "uids"),
     "authorization.k8s.io": (
-        "localsubjectaccessreviews", "selfsubjectaccessreviews", "selfsubjectrulesreviews",
+        "localsubjectaccessreviews",
+        "selfsubjectaccessreviews",
+        "selfsubjectrulesreviews",
         "subjectaccessreviews",
     ),
 }
@@ -50,15 +73,39 @@ RESOURCE_GROUP: dict[str, str] = {r: g for g, rs in BUILTIN_GROUPS.items() for r
 
 CLUSTER_SCOPED_RESOURCES = frozenset(
     {
-        "namespaces", "nodes", "persistentvolumes", "componentstatuses", "users", "groups",
-        "clusterroles", "clusterrolebindings", "csidrivers", "csinodes", "storageclasses",
-        "volumeattachments", "mutatingwebhookconfigurations", "validatingwebhookconfigurations",
-        "validatingadmissionpolicies", "validatingadmissionpolicybindings",
-        "customresourcedefinitions", "apiservices", "certificatesigningrequests",
-        "clustertrustbundles", "signers", "flowschemas", "prioritylevelconfigurations",
-        "runtimeclasses", "priorityclasses", "ingressclasses", "tokenreviews",
-        "selfsubjectreviews", "selfsubjectaccessreviews", "selfsubjectrulesreviews",
-        "subjectaccessreviews", "userextras", "uids",
+        "namespaces",
+        "nodes",
+        "persistentvolumes",
+        "componentstatuses",
+        "users",
+        "groups",
+        "clusterroles",
+        "clusterrolebindings",
+        "csidrivers",
+        "csinodes",
+        "storageclasses",
+        "volumeattachments",
+        "mutatingwebhookconfigurations",
+        "validatingwebhookconfigurations",
+        "validatingadmissionpolicies",
+        "validatingadmissionpolicybindings",
+        "customresourcedefinitions",
+        "apiservices",
+        "certificatesigningrequests",
+        "clustertrustbundles",
+        "signers",
+        "flowschemas",
+        "prioritylevelconfigurations",
+        "runtimeclasses",
+        "priorityclasses",
+        "ingressclasses",
+        "tokenreviews",
+        "selfsubjectreviews",
+        "selfsubjectaccessreviews",
+        "selfsubjectrulesreviews",
+        "subjectaccessreviews",
+        "userextras",
+        "uids",
     }
 )
 
@@ -72,8 +119,10 @@ class ResourceCatalog:
         for crd in inventory.of_kind("CustomResourceDefinition") if inventory else ():
             names = crd.spec.get("names")
             group = crd.spec.get("group")
-            if isinstance(names, dict) and isinstance(names.get("plural"), str) and isinstance(
-                group, str
+            if (
+                isinstance(names, dict)
+                and isinstance(names.get("plural"), str)
+                and isinstance(group, str)
             ):
                 self.groups.setdefault(names["plural"], group)
                 if crd.spec.get("scope") == "Cluster":
@@ -112,8 +161,16 @@ def split_resource(text: str, catalog: ResourceCatalog) -> tuple[str, str, str, 
 
 KNOWN_SUBRESOURCES: dict[str, tuple[str, ...]] = {
     "pods": (
-        "exec", "attach", "portforward", "proxy", "log", "status", "binding", "eviction",
-        "ephemeralcontainers", "resize",
+        "exec",
+        "attach",
+        "portforward",
+        "proxy",
+        "log",
+        "status",
+        "binding",
+        "eviction",
+        "ephemeralcontainers",
+        "resize",
     ),
     "nodes": ("proxy", "status"),
     "services": ("proxy", "status"),

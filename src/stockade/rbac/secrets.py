@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from stockade.inventory import Inventory
 from stockade.rbac.access import CapsCache, IdentityAccess, ScopeAccess
@@ -31,8 +32,7 @@ DIRECT_CAPS = ("secrets-get", "secrets-list")
 WHOLE_NAMESPACE_PATHS = ("create-pods", "write-workloads", "impersonate", "escalate")
 
 
-@dataclass(frozen=True, slots=True)
-class SecretAccess:
+class SecretAccess(NamedTuple):
     """One cell of the matrix: an identity's access to one secret."""
 
     identity: Identity
@@ -104,7 +104,7 @@ class _NamespacePaths:
         def cap(name: str) -> str | None:
             return cluster.caps.get(name) or (ns.caps.get(name) if ns else None)
 
-        self.direct = [f"{c} ({ev})" for c in DIRECT_CAPS if (ev := cap(c))]
+        self.direct = tuple(f"{c} ({ev})" for c in DIRECT_CAPS if (ev := cap(c)))
         self.names = dict(cluster.secret_names)
         self.exec_pods = dict(cluster.exec_pods)
         if ns is not None:
@@ -112,13 +112,17 @@ class _NamespacePaths:
                 self.names.setdefault(k, v)
             for k, v in ns.exec_pods.items():
                 self.exec_pods.setdefault(k, v)
-        self.whole = [f"{c} ({ev})" for c in WHOLE_NAMESPACE_PATHS if (ev := cap(c))]
+        whole = [f"{c} ({ev})" for c in WHOLE_NAMESPACE_PATHS if (ev := cap(c))]
         bind, writes = cap("bind"), cap("write-bindings")
         if bind and writes:
-            self.whole.append(f"bind ({bind}; {writes})")
+            whole.append(f"bind ({bind}; {writes})")
+        self.whole = tuple(whole)
         self.exec = cap("exec")
         self.token = cap("token-create")
         self.node_proxy = cluster.caps.get("node-proxy")
+        self.per_secret = bool(
+            self.names or self.exec or self.exec_pods or self.token or self.node_proxy
+        )
         self.any = bool(
             self.direct
             or self.names
@@ -155,9 +159,8 @@ def _service_account_readers(
         ident = acc.identity
         if ident.kind != "ServiceAccount" or ident.namespace is None:
             continue
-        for cell in _cells(acc, catalog, {}):
-            if cell.access == "direct":
-                out[ident.namespace].add((cell.namespace, cell.secret))
+        for cell in _cells(acc, catalog, {}, direct_only=True):
+            out[ident.namespace].add((cell.namespace, cell.secret))
     return out
 
 
@@ -165,6 +168,7 @@ def _cells(
     acc: IdentityAccess,
     catalog: SecretCatalog,
     sa_readers: dict[str, set[tuple[str, str]]],
+    direct_only: bool = False,
 ) -> Iterator[SecretAccess]:
     ident = acc.identity
     if acc.all_powerful:
@@ -180,17 +184,35 @@ def _cells(
         if cluster
         else [ns for ns in acc.scopes if ns is not None and ns in catalog.by_namespace]
     )
+    # Namespaces without a grant of their own share the cluster-wide paths.
+    shared = _NamespacePaths(acc, cluster, None) if cluster else None
     for ns in namespaces:
-        paths = _NamespacePaths(acc, cluster, acc.scopes.get(ns))
+        scope = acc.scopes.get(ns)
+        paths = (
+            shared if scope is None and shared is not None else _NamespacePaths(acc, cluster, scope)
+        )
         if not paths.any:
             continue
+        names = catalog.by_namespace[ns]
+        if paths.direct:
+            for name in names:
+                yield SecretAccess(ident, ns, name, "direct", paths.direct)
+            continue
+        if direct_only:
+            for name in names:
+                if name in paths.names:
+                    yield SecretAccess(ident, ns, name, "direct", (paths.names[name],))
+            continue
+        if not paths.per_secret:
+            for name in names:
+                yield SecretAccess(ident, ns, name, "indirect", paths.whole)
+            continue
         readers = sa_readers.get(ns, set())
-        for name in catalog.by_namespace[ns]:
-            direct = list(paths.direct)
-            if not direct and name in paths.names:
-                direct = [f"get {name} by name ({paths.names[name]})"]
-            if direct:
-                yield SecretAccess(ident, ns, name, "direct", tuple(direct))
+        for name in names:
+            if name in paths.names:
+                yield SecretAccess(
+                    ident, ns, name, "direct", (f"get {name} by name ({paths.names[name]})",)
+                )
                 continue
             how = list(paths.whole)
             users = catalog.used_by.get((ns, name))

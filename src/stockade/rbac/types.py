@@ -8,7 +8,7 @@ ClusterRoleBinding.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 SA_PREFIX = "system:serviceaccount:"
 ALL_SERVICE_ACCOUNTS = "system:serviceaccounts"
@@ -87,8 +87,7 @@ def display_key(key: RoleKey) -> str:
     return f"{kind}/{namespace}/{name}" if namespace else f"{kind}/{name}"
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class Subject:
+class Subject(NamedTuple):
     """A subject of a binding, as written (namespace defaulted for service accounts)."""
 
     kind: str  # User, Group, ServiceAccount
@@ -129,6 +128,7 @@ class Binding:
     role_ref: RoleKey
     subjects: tuple[Subject, ...]
     resource: Any = None
+    _label: str | None = field(default=None, repr=False)
 
     @property
     def key(self) -> RoleKey:
@@ -142,7 +142,9 @@ class Binding:
 
     def display(self) -> str:
         """``RoleBinding/ns/name`` or ``ClusterRoleBinding/name``."""
-        return display_key(self.key)
+        if self._label is None:
+            self._label = display_key(self.key)
+        return self._label
 
 
 @dataclass(frozen=True, slots=True)
