@@ -189,7 +189,7 @@ def scan_inventory(
             "which this source does not provide",
         )
         for r in rules
-        if r not in runnable
+        if not r.meta.needs <= settings.capabilities
     ]
     ctx = RuleContext(inventory, config)
     hits, errors = run_rules(inventory, runnable, ctx)

@@ -13,6 +13,7 @@ from stockade.cli import pss as pss_cli
 from stockade.cli import rbac as rbac_cli
 from stockade.cli import rules as rules_cli
 from stockade.cli import scan as scan_cli
+from stockade.cli import webhook as webhook_cli
 from stockade.cli.errors import command
 
 app = typer.Typer(
@@ -42,6 +43,7 @@ def _root(
 
 app.command("scan")(command(scan_cli.scan))
 app.add_typer(rules_cli.app, name="rules")
+app.add_typer(webhook_cli.app, name="webhook")
 app.command("pss")(command(pss_cli.pss))
 app.add_typer(detect_cli.app, name="detect")
 app.add_typer(net_cli.app, name="net")
