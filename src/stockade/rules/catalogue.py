@@ -12,6 +12,6 @@ def load_catalogue() -> Registry:
     """The registry with every built-in rule module imported."""
     # Imports register rules as a side effect; one line per rule module.
     import stockade.rules.network  # noqa: F401
-    from stockade.rules import general, images, secrets, services, workload  # noqa: F401
+    from stockade.rules import general, images, rbac, secrets, services, workload  # noqa: F401
 
     return REGISTRY
