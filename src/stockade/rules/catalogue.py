@@ -16,6 +16,6 @@ def load_catalogue() -> Registry:
     import stockade.rules.controlplane
     import stockade.rules.kubelet
     import stockade.rules.network  # noqa: F401
-    from stockade.rules import general, images, secrets, services, workload  # noqa: F401
+    from stockade.rules import general, images, rbac, secrets, services, workload  # noqa: F401
 
     return REGISTRY
