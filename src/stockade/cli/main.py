@@ -7,9 +7,11 @@ import sys
 import typer
 
 from stockade import __version__
+from stockade.cli import inventory as inventory_cli
 from stockade.cli import pss as pss_cli
 from stockade.cli import rules as rules_cli
 from stockade.cli import scan as scan_cli
+from stockade.cli import snapshot as snapshot_cli
 from stockade.cli.errors import command
 
 app = typer.Typer(
@@ -40,6 +42,8 @@ def _root(
 app.command("scan")(command(scan_cli.scan))
 app.add_typer(rules_cli.app, name="rules")
 app.command("pss")(command(pss_cli.pss))
+app.command("snapshot")(command(snapshot_cli.snapshot))
+app.command("inventory")(command(inventory_cli.inventory))
 
 
 def main(argv: list[str] | None = None) -> None:

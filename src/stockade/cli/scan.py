@@ -10,14 +10,23 @@ import typer
 from rich.console import Console
 
 from stockade.cli.output import write_report
+from stockade.cli.source import (
+    CLUSTER,
+    CONTEXT,
+    KUBECONFIG,
+    NAMESPACE,
+    cluster_options,
+    cluster_progress,
+)
 from stockade.cli.table import render_table
 from stockade.errors import ConfigError, UsageError
 from stockade.policy.config import Config, load_config
 from stockade.policy.gate import FAIL_ON_CHOICES, gate
 from stockade.report import OutputFormat, reporter_for
 from stockade.rules.catalogue import load_catalogue
-from stockade.scan import ScanSettings, scan_paths
+from stockade.scan import ScanSettings, scan_load_result
 from stockade.sources.files import DEFAULT_MAX_FILE_BYTES, LoadOptions
+from stockade.sources.select import load_inventory
 
 
 class ScanFormat(StrEnum):
@@ -56,7 +65,13 @@ def _merge_cli(
 
 
 def scan(
-    paths: list[str] = typer.Argument(None, help="Files, directories, globs, or - for stdin."),
+    paths: list[str] = typer.Argument(
+        None, help="Files, directories, globs, snapshots, or - for stdin."
+    ),
+    cluster: bool = CLUSTER,
+    context: str | None = CONTEXT,
+    namespace: list[str] = NAMESPACE,
+    kubeconfig: Path | None = KUBECONFIG,
     fmt: ScanFormat = typer.Option(ScanFormat.TABLE, "--format", "-f", help="Output format."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the report to a file."),
     fail_on: str | None = typer.Option(
@@ -81,13 +96,14 @@ def scan(
     ),
     explain: bool = typer.Option(False, "--explain", help="Table: add how to fix each rule."),
 ) -> int:
-    """Scan Kubernetes manifests and report security findings."""
-    if not paths:
+    """Scan Kubernetes manifests, a snapshot or a live cluster and report security findings."""
+    live = cluster_options(cluster, context, namespace, kubeconfig)
+    if not paths and live is None:
         raise UsageError(
             "nothing to scan",
-            "Give files or directories, e.g. `stockade scan k8s/`, or - for stdin.",
+            "Give files or directories, e.g. `stockade scan k8s/`, - for stdin, or --cluster.",
         )
-    config, _ = load_config(config_path, paths)
+    config, _ = load_config(config_path, paths or [])
     config = _merge_cli(config, fail_on, allowed_registry, disable, enable, skip_namespace)
     registry = load_catalogue()
     unknown = config.unknown_rule_ids(set(registry.ids()))
@@ -96,11 +112,14 @@ def scan(
             f"unknown rule id(s): {', '.join(unknown)}",
             "List the rules with `stockade rules list`.",
         )
-    result = scan_paths(
-        paths,
-        ScanSettings(config=config),
-        LoadOptions(max_file_bytes=max_file_size, render=not no_render),
-    )
+    with cluster_progress(live is not None) as observer:
+        source = load_inventory(
+            paths or [],
+            live,
+            load_options=LoadOptions(max_file_bytes=max_file_size, render=not no_render),
+            observer=observer,
+        )
+    result = scan_load_result(source.loaded, ScanSettings(config=config), source.inventory)
     if fmt is ScanFormat.TABLE:
         if output is not None:
             with output.open("w", encoding="utf-8") as fh:

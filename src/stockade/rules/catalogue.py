@@ -11,6 +11,6 @@ from stockade.rules.registry import REGISTRY, Registry
 def load_catalogue() -> Registry:
     """The registry with every built-in rule module imported."""
     # Imports register rules as a side effect; one line per rule module.
-    from stockade.rules import general, images, secrets, services, workload  # noqa: F401
+    from stockade.rules import general, images, rotation, secrets, services, workload  # noqa: F401
 
     return REGISTRY
