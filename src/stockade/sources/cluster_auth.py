@@ -55,10 +55,11 @@ class Connection:
     def headers(self, accept: str) -> dict[str, str]:
         """Request headers; refreshes expiring tokens (exec plugins) through the client hook."""
         out = {"Accept": accept, "User-Agent": "stockade"}
-        token = self._config.get_api_key_with_prefix("authorization")
-        if token:
-            out["Authorization"] = token
-        elif self._config.username or self._config.password:
+        # auth_settings() runs the client's refresh hook, so exec-plugin tokens stay valid.
+        for setting in self._config.auth_settings().values():
+            if setting.get("in") == "header" and setting.get("value"):
+                out["Authorization"] = str(setting["value"])
+        if "Authorization" not in out and (self._config.username or self._config.password):
             out["Authorization"] = self._config.get_basic_auth_token()
         return out
 
