@@ -127,7 +127,14 @@ def run_rules(
     return hits, errors
 
 
-def _finding(rule: Rule, res: Resource, v: Violation, config: Config, line: int | None) -> Finding:
+def _finding(
+    rule: Rule,
+    res: Resource,
+    v: Violation,
+    config: Config,
+    line: int | None,
+    managed_by: dict[str, Any] | None = None,
+) -> Finding:
     meta = rule.meta
     severity = config.severity.get(meta.id, meta.severity)
     key = v.key if v.key is not None else stable_key(res.obj, v.path)
@@ -143,7 +150,7 @@ def _finding(rule: Rule, res: Resource, v: Violation, config: Config, line: int 
         frameworks=meta.frameworks,
         fingerprint=fingerprint(meta.id, res.ref, key),
         evidence=v.evidence,
-        managed_by=last_change(res.obj) if res.origin.live else None,
+        managed_by=managed_by,
     )
 
 
@@ -203,8 +210,10 @@ def scan_inventory(
     ctx = RuleContext(inventory, config)
     hits, errors = run_rules(inventory, runnable, ctx)
     lines = _lines(hits, texts or {}) if settings.locate else [h[1].origin.line for h in hits]
+    # Who last changed a live object, read from managedFields once per object.
+    managers = {id(res): last_change(res.obj) for _, res, _ in hits if res.origin.live}
     findings = [
-        _finding(rule, res, v, config, line)
+        _finding(rule, res, v, config, line, managers.get(id(res)))
         for (rule, res, v), line in zip(hits, lines, strict=True)
     ]
     resources = {id(res): res for _, res, _ in hits}

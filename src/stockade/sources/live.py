@@ -12,8 +12,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
+
+import orjson
 
 from stockade.inventory.resource import Origin, Resource
 
@@ -83,17 +86,52 @@ def _controller(obj: dict[str, Any]) -> tuple[str, str] | None:
     return None
 
 
-def live_resources(objects: Iterable[dict[str, Any]], label: str) -> tuple[list[Resource], int]:
-    """Resources for the inventory, and how many controller-owned objects were folded away."""
+_OWNED_PREFIXES = tuple(
+    f'{{"apiVersion":"{v}","kind":"{k}",'.encode()
+    for v, k in (("v1", "Pod"), ("apps/v1", "ReplicaSet"), ("batch/v1", "Job"))
+)
+_CONTROLLER_UID = re.compile(rb'"uid":"([^"]+)","controller":true')
+
+
+def deferrable_owner(line: bytes) -> str | None:
+    """The controller uid of a serialised Pod, ReplicaSet or Job as `write_snapshot` writes it.
+
+    A cheap byte-level look that lets a reader keep such objects unparsed until it knows
+    whether the owner was captured; None when the line is anything else.
+    """
+    if not line.startswith(_OWNED_PREFIXES):
+        return None
+    m = _CONTROLLER_UID.search(line)
+    return m.group(1).decode() if m else None
+
+
+def live_resources(
+    objects: Iterable[dict[str, Any]],
+    label: str,
+    deferred: Iterable[tuple[str, bytes]] = (),
+) -> tuple[list[Resource], int]:
+    """Resources for the inventory, and how many controller-owned objects were folded away.
+
+    ``deferred`` holds (controller uid, serialised object) pairs not parsed yet: each is parsed
+    only when its controller is absent.
+    """
     objs = list(objects)
     uids = set()
     for o in objs:
         meta = o.get("metadata")
         if isinstance(meta, dict) and meta.get("uid"):
             uids.add(str(meta["uid"]))
+    deferred = list(deferred)
+    uids.update(_uid(raw) for _, raw in deferred)
+    folded = 0
+    for controller_uid, raw in deferred:
+        if controller_uid in uids:
+            folded += 1
+        else:
+            obj = orjson.loads(raw)
+            objs.append(normalise(obj, str(obj.get("apiVersion")), str(obj.get("kind"))))
     origin = Origin(label, live=True)
     out: list[Resource] = []
-    folded = 0
     for o in objs:
         if o.get("kind") in _OWNED_KINDS:
             owner = _controller(o)
@@ -102,3 +140,15 @@ def live_resources(objects: Iterable[dict[str, Any]], label: str) -> tuple[list[
                 continue
         out.append(Resource.from_object(o, origin))
     return out, folded
+
+
+_UID = re.compile(rb'"metadata":\{[^{}]*?"uid":"([^"]+)"')
+
+
+def _uid(raw: bytes) -> str:
+    """The metadata.uid of a serialised object (its first uid field, as orjson orders it)."""
+    m = _UID.search(raw)
+    if m:
+        return m.group(1).decode()
+    meta = orjson.loads(raw).get("metadata") or {}
+    return str(meta.get("uid", ""))

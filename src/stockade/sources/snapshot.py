@@ -20,7 +20,7 @@ from stockade.inventory.resource import Resource
 from stockade.model import ScanError
 from stockade.sources.cluster import ClusterRead
 from stockade.sources.coverage import LIVE_CAPABILITIES, UnreadableKind
-from stockade.sources.live import live_resources, normalise
+from stockade.sources.live import deferrable_owner, live_resources, normalise
 
 FORMAT = "stockade.dev/snapshot"
 VERSION = 1
@@ -56,7 +56,7 @@ def _chunks(read: ClusterRead, created: dt.datetime | None) -> Iterator[bytes]:
 def write_snapshot(read: ClusterRead, path: Path, created: dt.datetime | None = None) -> None:
     """Write ``read`` to ``path`` object by object (gzip when the name ends in ``.gz``)."""
     if path.suffix == ".gz":
-        with gzip.open(path, "wb", compresslevel=6) as gz:
+        with gzip.open(path, "wb", compresslevel=1) as gz:
             _write(gz.write, read, created)
     else:
         with path.open("wb") as fh:
@@ -86,10 +86,12 @@ def read_snapshot(
     raw: bytes, display: str
 ) -> tuple[list[Resource], list[ScanError], list[UnreadableKind]]:
     """Resources (``live=True``), errors and unreadable kinds of a snapshot's bytes."""
-    try:
-        data = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        return _error(display, f"snapshot is not valid JSON: {exc.msg}")
+    data = _parse_by_line(raw)
+    if data is None:
+        try:
+            data = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            return _error(display, f"snapshot is not valid JSON: {exc.msg}")
     meta = data.get("snapshot") if isinstance(data, dict) else None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         return _error(display, "snapshot block missing or of another format")
@@ -123,5 +125,35 @@ def read_snapshot(
     unreadable = [
         UnreadableKind.from_json(u) for u in meta.get("unreadable") or () if isinstance(u, dict)
     ]
-    resources, _ = live_resources(objects, f"cluster:{meta.get('context') or 'snapshot'}")
+    resources, _ = live_resources(
+        objects, f"cluster:{meta.get('context') or 'snapshot'}", data.get("deferred") or ()
+    )
     return resources, errors, unreadable
+
+
+def _parse_by_line(raw: bytes) -> dict[str, Any] | None:
+    """Parse the layout `write_snapshot` produces, one item per line, without a second copy.
+
+    Objects a controller owns are kept as their raw line (a fraction of a parsed dict's size)
+    until it is known whether their owner was captured; most never need parsing. Returns None
+    for any other layout, which is then parsed whole.
+    """
+    lines = raw.split(b"\n")
+    if len(lines) < 3 or not lines[0].endswith(b',"items":[') or lines[-2] != b"]}":
+        return None
+    try:
+        data: dict[str, Any] = orjson.loads(lines[0][: -len(b',"items":[')] + b"}")
+        items: list[Any] = []
+        deferred: list[tuple[str, bytes]] = []
+        for line in lines[1:-2]:
+            body = line[:-1] if line.endswith(b",") else line
+            owner = deferrable_owner(body)
+            if owner is not None:
+                deferred.append((owner, body))
+            else:
+                items.append(orjson.loads(body))
+    except orjson.JSONDecodeError:
+        return None
+    data["items"] = items
+    data["deferred"] = deferred
+    return data
