@@ -288,14 +288,14 @@ def serve(directory: Path, objects: int) -> None:
         sys.stdin.read()
 
 
-def _measure(args: list[str], env: dict[str, str]) -> tuple[float, float, int]:
-    """Wall seconds, peak RSS in MB and exit code of one command."""
+def _measure(args: list[str], env: dict[str, str]) -> tuple[float, float, float, int]:
+    """Wall seconds, CPU seconds, peak RSS in MB and exit code of one command."""
     start = time.perf_counter()
     proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return wall, usage.ru_maxrss / 1024, proc.returncode
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, proc.returncode
 
 
 def main() -> None:
@@ -332,9 +332,12 @@ def main() -> None:
     results = {}
     try:
         for name, args in steps:
-            wall, rss, code = _measure(args, env)
-            results[name] = (wall, rss)
-            print(f"{name:<20} {wall:6.2f} s   peak RSS {rss:6.1f} MB   exit {code}")
+            wall, cpu, rss, code = _measure(args, env)
+            results[name] = (wall, cpu, rss)
+            print(
+                f"{name:<20} {wall:6.2f} s wall  {cpu:6.2f} s CPU   peak RSS {rss:6.1f} MB   "
+                f"exit {code}"
+            )
     finally:
         server.stdin.close()
         server.wait(timeout=30)

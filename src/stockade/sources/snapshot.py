@@ -66,8 +66,14 @@ def write_snapshot(read: ClusterRead, path: Path, created: dt.datetime | None = 
 def _write(
     write: Callable[[bytes], object], read: ClusterRead, created: dt.datetime | None
 ) -> None:
+    # Batches of objects per write: one compressor call per object costs more than the JSON.
+    batch: list[bytes] = []
     for chunk in _chunks(read, created):
-        write(chunk)
+        batch.append(chunk)
+        if len(batch) >= 512:
+            write(b"".join(batch))
+            batch.clear()
+    write(b"".join(batch))
 
 
 def is_snapshot(raw: bytes) -> bool:
