@@ -166,3 +166,13 @@ def test_unreachable_cluster_is_a_clear_error(tmp_path: Path, cluster: Cluster) 
     code, out = invoke("scan", "--cluster", "--kubeconfig", str(kc))
     assert code == 2
     assert "could not reach" in out and "Traceback" not in out
+
+
+def test_inventory_works_on_manifest_files() -> None:
+    from tests.conftest import REPO
+
+    code, out = invoke("inventory", str(REPO / "examples" / "insecure"), "--format", "json")
+    assert code == 0, out
+    data = json.loads(out[: out.rindex("}") + 1])
+    assert data["workloads"] and not any(w["live"] for w in data["workloads"])
+    assert all(w["lastChange"] is None for w in data["workloads"])
