@@ -215,6 +215,46 @@ def scan_once(root: Path) -> tuple[float, float, int]:
     return elapsed, rss_kb / 1024, findings
 
 
+def _instructions(argv: list[str]) -> int:
+    """Instructions executed by a Python process, counted by valgrind (repeatable under load)."""
+    proc = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, *argv],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    for line in proc.stderr.splitlines():
+        if "Collected :" in line:
+            return int(line.rsplit(":", 1)[1].strip())
+    raise SystemExit(f"valgrind gave no count: {proc.stderr[-1000:]}")
+
+
+def instruction_ratio(root: Path) -> tuple[int, int]:
+    """(parse-only, scan) instruction counts of two whole processes."""
+    parse_code = (
+        "import sys, yaml\n"
+        "from pathlib import Path\n"
+        "for p in sorted(Path(sys.argv[1]).rglob('*.yaml')):\n"
+        "    for _ in yaml.load_all(p.read_text(), Loader=yaml.CSafeLoader): pass\n"
+    )
+    parse = _instructions(["-c", parse_code, str(root)])
+    scan = _instructions(
+        [
+            "-c",
+            "from stockade.cli.main import main; main()",
+            "scan",
+            str(root),
+            "-f",
+            "json",
+            "--fail-on",
+            "never",
+            "-o",
+            "/dev/null",
+        ]
+    )
+    return parse, scan
+
+
 def main() -> None:
     """Generate, measure, print a summary (and JSON with --json)."""
     ap = argparse.ArgumentParser(
@@ -224,6 +264,11 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--keep", type=Path, help="Write the corpus here and keep it.")
     ap.add_argument("--json", action="store_true", help="Print the figures as JSON.")
+    ap.add_argument(
+        "--instructions",
+        action="store_true",
+        help="Also count instructions with valgrind (slow, but independent of machine load).",
+    )
     args = ap.parse_args()
     root = args.keep or Path(tempfile.mkdtemp(prefix="stockade-bench-"))
     try:
@@ -234,7 +279,7 @@ def main() -> None:
         parse_s = statistics.median(parse)
         scan_s = statistics.median(s[0] for s in scans)
         rss = max(s[1] for s in scans)
-        figures = {
+        figures: dict[str, float | int] = {
             "workloads": args.workloads,
             "documents": docs,
             "megabytes": round(size_mb, 1),
@@ -244,6 +289,11 @@ def main() -> None:
             "peak_rss_mb": round(rss),
             "findings": scans[0][2],
         }
+        if args.instructions:
+            parse_i, scan_i = instruction_ratio(root)
+            figures["parse_only_instructions"] = parse_i
+            figures["scan_instructions"] = scan_i
+            figures["instruction_ratio"] = round(scan_i / parse_i, 2)
         if args.json:
             print(json.dumps(figures))
         else:
@@ -253,6 +303,12 @@ def main() -> None:
                 f"stockade scan:            {scan_s:.2f} s  ({scan_s / parse_s:.2f}x parse)  "
                 f"peak RSS {rss:.0f} MB, {scans[0][2]} findings"
             )
+            if args.instructions:
+                print(
+                    f"instructions: parse {figures['parse_only_instructions'] / 1e9:.1f} G, "
+                    f"scan {figures['scan_instructions'] / 1e9:.1f} G "
+                    f"({figures['instruction_ratio']}x)"
+                )
     finally:
         if args.keep is None:
             shutil.rmtree(root, ignore_errors=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,8 @@ from stockade.scan import ScanSettings, scan_load_result
 from stockade.sources.files import LoadResult, load_bytes
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+# The shared data sits beside the repository; STOCKADE_SHARED_DATA points elsewhere when it does not.
+SHARED = Path(os.environ.get("STOCKADE_SHARED_DATA") or REPO.parent / "shared")
 
 
 def shared(*parts: str) -> Path:

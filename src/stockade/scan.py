@@ -204,7 +204,7 @@ def scan_inventory(
             "which this source does not provide",
         )
         for r in rules
-        if r not in runnable
+        if not r.meta.needs <= settings.capabilities
     ]
     not_evaluated.extend(not_evaluated_for(runnable, unreadable))
     ctx = RuleContext(inventory, config)

@@ -107,3 +107,114 @@ def test_examples_table() -> None:
     assert (
         'privileged (container "api" must not set securityContext.privileged=true)' in result.stdout
     )
+
+
+NOTES_MANIFESTS = """\
+apiVersion: v1
+kind: Namespace
+metadata: {name: unlabelled}
+---
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: typo
+  labels:
+    pod-security.kubernetes.io/enforce: restriced
+    pod-security.kubernetes.io/enforce-version: "1.30"
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: a, namespace: unlabelled}
+spec:
+  containers: [{name: c, image: nginx}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: b, namespace: typo}
+spec:
+  containers: [{name: c, image: nginx}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: c, namespace: elsewhere}
+spec:
+  containers: [{name: c, image: nginx}]
+"""
+
+CRONJOB = """\
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: nightly, namespace: jobs}
+spec:
+  schedule: "@daily"
+  jobTemplate:
+    spec:
+      template:
+        metadata:
+          annotations:
+            container.apparmor.security.beta.kubernetes.io/task: unconfined
+        spec:
+          restartPolicy: Never
+          containers: [{name: task, image: busybox}]
+"""
+
+
+def test_namespaces_without_labels_are_named_and_bad_labels_fail_closed(tmp_path: Path) -> None:
+    f = tmp_path / "m.yaml"
+    f.write_text(NOTES_MANIFESTS)
+    result = runner.invoke(
+        app, ["pss", str(f), "--namespace-labels", "--level", "baseline", "--format", "json"]
+    )
+    report = json.loads(result.stdout)
+    by_name = {r["name"]: r for r in report["results"]}
+    # Unlabelled and undeclared namespaces get --level; a misspelt level is enforced as restricted.
+    assert (by_name["a"]["level"], by_name["a"]["allowed"]) == ("baseline", True)
+    assert (by_name["c"]["level"], by_name["c"]["allowed"]) == ("baseline", True)
+    assert (by_name["b"]["level"], by_name["b"]["version"]) == ("restricted", "latest")
+    assert by_name["b"]["allowed"] is False and result.exit_code == 1
+    notes = {n["namespace"]: n["note"] for n in report["namespaces"]}
+    assert notes["unlabelled"].startswith("no pod-security.kubernetes.io/enforce label")
+    assert "not among the inputs" in notes["elsewhere"]
+    assert (
+        "'restriced' is not a level" in notes["typo"] and "'1.30' is not a version" in notes["typo"]
+    )
+    table = runner.invoke(app, ["pss", str(f), "--namespace-labels", "--level", "baseline"])
+    assert "namespace unlabelled: no pod-security.kubernetes.io/enforce label" in table.stdout
+
+
+def test_workload_template_metadata_counts_and_privileged_allows_all(tmp_path: Path) -> None:
+    f = tmp_path / "cron.yaml"
+    f.write_text(CRONJOB)
+    result = runner.invoke(app, ["pss", str(f), "--level", "baseline", "--format", "json"])
+    assert result.exit_code == 1
+    (cron,) = json.loads(result.stdout)["results"]
+    assert cron["kind"] == "CronJob" and cron["violations"][0]["check"] == "appArmorProfile"
+    result = runner.invoke(app, ["pss", str(f), "--level", "privileged", "--format", "json"])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["results"][0]["allowed"] is True
+
+
+def test_input_errors_exit_2_and_the_rest_is_still_judged(tmp_path: Path) -> None:
+    good = tmp_path / "m.yaml"
+    good.write_text(MANIFESTS)
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("kind: Pod\nmetadata: [\n")
+    result = runner.invoke(app, ["pss", str(good), str(broken), "--format", "json"])
+    assert result.exit_code == 2
+    report = json.loads(result.stdout)
+    assert report["errors"][0]["file"] == str(broken)
+    assert {r["name"] for r in report["results"]} == {"api", "cleanup"}
+    assert runner.invoke(app, ["pss"]).exit_code == 2
+
+
+def test_stdin_and_output_file(tmp_path: Path) -> None:
+    out = tmp_path / "report.json"
+    result = runner.invoke(
+        app, ["pss", "-", "--format", "json", "--output", str(out)], input=CRONJOB
+    )
+    assert result.exit_code == 1
+    assert json.loads(out.read_text())["results"][0]["file"] == "<stdin>"
+    table = tmp_path / "report.txt"
+    result = runner.invoke(app, ["pss", "-", "--output", str(table)], input=CRONJOB)
+    assert result.exit_code == 1
+    assert "DENY CronJob/jobs/nightly" in table.read_text()

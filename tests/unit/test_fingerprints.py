@@ -61,7 +61,12 @@ def test_container_reorder_keeps_fingerprints(tmp_path: Path) -> None:
 def test_different_resources_differ(tmp_path: Path) -> None:
     text = (REPO / "examples" / "insecure" / "shop.yaml").read_text()
     f = tmp_path / "copy.yaml"
-    f.write_text(text.replace("namespace: shop", "namespace: shop2"))
+    # Move the Namespace object too: namespace-level findings are anchored on it.
+    f.write_text(
+        text.replace("namespace: shop", "namespace: shop2").replace(
+            "  name: shop\n", "  name: shop2\n"
+        )
+    )
     moved = _prints(f, "shop2")
     original = _prints(REPO / "examples" / "insecure" / "shop.yaml", "shop")
     assert moved and len(moved) == len(original)

@@ -7,11 +7,14 @@ import sys
 import typer
 
 from stockade import __version__
+from stockade.cli import detect as detect_cli
 from stockade.cli import inventory as inventory_cli
+from stockade.cli import net as net_cli
 from stockade.cli import pss as pss_cli
 from stockade.cli import rules as rules_cli
 from stockade.cli import scan as scan_cli
 from stockade.cli import snapshot as snapshot_cli
+from stockade.cli import webhook as webhook_cli
 from stockade.cli.errors import command
 
 app = typer.Typer(
@@ -41,7 +44,10 @@ def _root(
 
 app.command("scan")(command(scan_cli.scan))
 app.add_typer(rules_cli.app, name="rules")
+app.add_typer(webhook_cli.app, name="webhook")
 app.command("pss")(command(pss_cli.pss))
+app.add_typer(detect_cli.app, name="detect")
+app.add_typer(net_cli.app, name="net")
 app.command("snapshot")(command(snapshot_cli.snapshot))
 app.command("inventory")(command(inventory_cli.inventory))
 

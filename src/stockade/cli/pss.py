@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from stockade.errors import UsageError
 from stockade.inventory import Inventory, PodTemplate
 from stockade.pss import evaluate_pod, parse_level, parse_version
 from stockade.pss.namespaces import NamespacePolicy, namespace_policy
-from stockade.sources.files import LoadOptions, load_paths
+from stockade.sources.files import DEFAULT_MAX_FILE_BYTES, LoadOptions, load_paths
 
 
 class PssFormat(StrEnum):
@@ -59,6 +60,12 @@ def pss(
     ),
     fmt: PssFormat = typer.Option(PssFormat.TABLE, "--format", "-f", help="Output format."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the report to a file."),
+    max_file_size: int = typer.Option(
+        DEFAULT_MAX_FILE_BYTES, "--max-file-size", help="Largest file read, in bytes."
+    ),
+    no_render: bool = typer.Option(
+        False, "--no-render", help="Do not run kubectl kustomize / helm template."
+    ),
 ) -> int:
     """Evaluate every pod template exactly as Pod Security Admission would."""
     if not paths:
@@ -67,35 +74,58 @@ def pss(
         default = NamespacePolicy(parse_level(level), parse_version(version), "default")
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    loaded = load_paths(paths, LoadOptions())
+    loaded = load_paths(paths, LoadOptions(max_file_bytes=max_file_size, render=not no_render))
     inventory = Inventory(loaded.resources)
     results = []
+    policies: dict[str, NamespacePolicy] = {}
     for pt in sorted(
         inventory.pod_templates(),
         key=lambda p: (p.resource.origin.file, p.resource.origin.line or 0),
     ):
         policy = default
         if namespace_labels:
-            policy = namespace_policy(inventory.namespace_labels(pt.namespace), default)
+            policy = policies.get(pt.namespace) or policies.setdefault(
+                pt.namespace, _policy_of(inventory, pt.namespace, default)
+            )
         results.append(_result(pt, policy))
-    report = {
+    report: dict[str, Any] = {
         "level": "namespace-labels" if namespace_labels else default.level.value,
         "version": "namespace-labels" if namespace_labels else str(default.version),
         "results": results,
         "errors": [e.to_json() for e in loaded.errors],
     }
+    if namespace_labels:
+        report["namespaces"] = [
+            {
+                "namespace": ns,
+                "level": p.level.value,
+                "version": str(p.version),
+                "policy_source": p.source,
+                "note": p.note,
+            }
+            for ns, p in sorted(policies.items())
+        ]
     if fmt is PssFormat.JSON:
         write_output(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode() + "\n", output)
+    elif output is None:
+        _table(report, Console(highlight=False))
     else:
-        _table(
-            report,
-            Console(highlight=False)
-            if output is None
-            else Console(file=output.open("w"), no_color=True, width=160),
-        )
+        with output.open("w", encoding="utf-8") as fh:
+            _table(report, Console(file=fh, no_color=True, width=160))
     if loaded.errors:
         return 2
     return 1 if any(not r["allowed"] for r in results) else 0
+
+
+def _policy_of(inventory: Inventory, namespace: str, default: NamespacePolicy) -> NamespacePolicy:
+    """The namespace's enforce labels; a namespace absent from the inputs gets the default."""
+    if inventory.get("Namespace", None, namespace) is None:
+        return replace(
+            default,
+            note=f"Namespace not among the inputs: evaluated at "
+            f"{default.level.value}:{default.version}",
+        )
+    return namespace_policy(inventory.namespace_labels(namespace), default)
 
 
 def _table(report: dict[str, Any], console: Console) -> None:
@@ -115,6 +145,13 @@ def _table(report: dict[str, Any], console: Console) -> None:
         for v in r["violations"]:
             console.print(
                 Text.assemble("  ", (v["check"], "yellow"), f": {v['message']}"), soft_wrap=True
+            )
+    for ns in report.get("namespaces", []):
+        if ns["note"]:
+            console.print(
+                Text.assemble(("note ", "cyan"), (f"namespace {ns['namespace']}", "bold"))
+                + Text(f": {ns['note']}"),
+                soft_wrap=True,
             )
     for e in report["errors"]:
         console.print(

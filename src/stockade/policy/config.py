@@ -75,6 +75,31 @@ class ExceptionConfig(_Strict):
         return value
 
 
+AdmissionMode = Literal["enforce", "warn", "audit"]
+
+
+class AdmissionExemptionsConfig(_Strict):
+    """Requests the admission webhook never judges.
+
+    The webhook's own namespace is always exempt in addition to these, so it cannot lock itself
+    out of the cluster.
+    """
+
+    namespaces: list[str] = Field(default_factory=lambda: ["kube-system"])
+    usernames: list[str] = Field(default_factory=list)
+    groups: list[str] = Field(default_factory=list)
+
+
+class AdmissionConfig(_Strict):
+    """The admission webhook: default mode, threshold and exemptions."""
+
+    mode: AdmissionMode | None = None
+    """Mode of namespaces without a ``stockade.dev/mode`` label; ``warn`` when unset."""
+    fail_on: FailOn | None = None
+    """Threshold at admission; the top-level ``fail_on`` when unset."""
+    exemptions: AdmissionExemptionsConfig = Field(default_factory=AdmissionExemptionsConfig)
+
+
 class Config(_Strict):
     """The whole configuration file."""
 
@@ -86,6 +111,7 @@ class Config(_Strict):
     namespaces: NamespacesConfig = Field(default_factory=NamespacesConfig)
     secrets: SecretsConfig = Field(default_factory=SecretsConfig)
     exceptions: list[ExceptionConfig] = Field(default_factory=list)
+    admission: AdmissionConfig = Field(default_factory=AdmissionConfig)
 
     def unknown_rule_ids(self, known: set[str]) -> list[str]:
         """Rule ids the config names that no rule has (typos)."""

@@ -116,10 +116,11 @@ def host_probes_and_lifecycle_1_34(meta: Mapping[str, Any], spec: Mapping[str, A
     for path, name, c in containers(spec):
         found = False
         handlers: list[tuple[tuple[str, ...], Mapping[str, Any]]] = [
-            ((probe,), mapping(c.get(probe))) for probe in _PROBES
+            ((probe,), mapping(c[probe])) for probe in _PROBES if c.get(probe) is not None
         ]
-        lifecycle = mapping(c.get("lifecycle"))
-        handlers += [(("lifecycle", h), mapping(lifecycle.get(h))) for h in _HANDLERS]
+        if c.get("lifecycle") is not None:
+            lifecycle = mapping(c["lifecycle"])
+            handlers += [(("lifecycle", h), mapping(lifecycle.get(h))) for h in _HANDLERS]
         for where, handler in handlers:
             for kind in ("httpGet", "tcpSocket"):
                 host = mapping(handler.get(kind)).get("host")

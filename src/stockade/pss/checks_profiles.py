@@ -26,7 +26,7 @@ from stockade.pss.pod import (
     security_context,
     user_namespaced,
 )
-from stockade.pss.result import CheckResult, Offender, allowed, join_quote, pluralize, quote
+from stockade.pss.result import CheckResult, Offender, allowed, go_quote, join_quote, pluralize
 
 CheckFn = Callable[[Mapping[str, Any], Mapping[str, Any]], CheckResult]
 
@@ -42,40 +42,53 @@ def _profile_type(sc: Mapping[str, Any], field: str) -> tuple[bool, str]:
     return True, str(mapping(sc.get(field)).get("type", ""))
 
 
+def _allowed_apparmor_annotation(value: str) -> bool:
+    return value == "" or value == "runtime/default" or value.startswith("localhost/")
+
+
 def app_armor_profile_1_0(meta: Mapping[str, Any], spec: Mapping[str, Any]) -> CheckResult:
-    """AppArmor may not be disabled or overridden with an unknown profile."""
-    values: list[str] = []
+    """AppArmor may not be disabled or overridden with an unknown profile (fields and annotations).
+
+    The field rule was added to the v1.0 definition upstream, so it applies at every version.
+    """
+    setters: list[str] = []
+    bad_values: set[str] = set()
     offenders: list[Offender] = []
     present, t = _profile_type(security_context(spec), "appArmorProfile")
     if present and t not in ("RuntimeDefault", "Localhost"):
-        values.append(f"pod must not set securityContext.appArmorProfile.type to {quote(t)}")
+        setters.append("pod")
+        bad_values.add(t)
         offenders.append(Offender(("spec", "securityContext", "appArmorProfile", "type"), None, t))
+    bad: list[str] = []
     for path, name, c in containers(spec):
         present, t = _profile_type(security_context(c), "appArmorProfile")
         if present and t not in ("RuntimeDefault", "Localhost"):
-            values.append(
-                f"container {quote(name)} must not set securityContext.appArmorProfile.type to {quote(t)}"
-            )
+            bad.append(name)
+            bad_values.add(t)
             offenders.append(
                 Offender((*path, "securityContext", "appArmorProfile", "type"), name, t)
             )
+    if bad:
+        setters.append(f"{pluralize('container', 'containers', len(bad))} {join_quote(bad)}")
+    annotations: list[str] = []
     for key, value in pod_annotations(meta).items():
+        k = str(key)
         v = "" if value is None else str(value)
-        if str(key).startswith(APPARMOR_PREFIX) and not (
-            v == "" or v == "runtime/default" or v.startswith("localhost/")
-        ):
-            values.append(f"{key}={quote(v)}")
-            offenders.append(
-                Offender(("metadata", "annotations", str(key)), str(key)[len(APPARMOR_PREFIX) :], v)
-            )
-    if not values:
+        if k.startswith(APPARMOR_PREFIX) and not _allowed_apparmor_annotation(v):
+            annotations.append(f"{k}={go_quote(v)}")
+            offenders.append(Offender(("metadata", "annotations", k), k[len(APPARMOR_PREFIX) :], v))
+    values = sorted(bad_values)
+    if annotations:
+        annotations.sort()
+        values += annotations
+        setters.append(pluralize("annotation", "annotations", len(annotations)))
+    if not setters:
         return allowed("appArmorProfile")
-    values.sort()
     return CheckResult(
         "appArmorProfile",
         False,
         pluralize("forbidden AppArmor profile", "forbidden AppArmor profiles", len(values)),
-        ", ".join(values),
+        f"{' and '.join(setters)} must not set AppArmor profile type to {join_quote(values)}",
         tuple(offenders),
     )
 
@@ -154,14 +167,14 @@ def seccomp_profile_baseline_1_0(meta: Mapping[str, Any], spec: Mapping[str, Any
     if SECCOMP_POD_ANNOTATION in ann:
         v = str(ann[SECCOMP_POD_ANNOTATION] or "")
         if not _valid_seccomp_annotation(v):
-            forbidden.add(f"{SECCOMP_POD_ANNOTATION}={quote(v)}")
+            forbidden.add(f"{SECCOMP_POD_ANNOTATION}={go_quote(v)}")
             offenders.append(Offender(("metadata", "annotations", SECCOMP_POD_ANNOTATION), None, v))
     for _, name, _c in containers(spec):
         key = SECCOMP_CONTAINER_PREFIX + name
         if key in ann:
             v = str(ann[key] or "")
             if not _valid_seccomp_annotation(v):
-                forbidden.add(f"{key}={quote(v)}")
+                forbidden.add(f"{key}={go_quote(v)}")
                 offenders.append(Offender(("metadata", "annotations", key), name, v))
     if not forbidden:
         return allowed("seccompProfile_baseline")

@@ -242,16 +242,20 @@ def run_as_non_root_1_35(meta: Mapping[str, Any], spec: Mapping[str, Any]) -> Ch
     return run_as_non_root_1_0(meta, spec)
 
 
+def _is_root(uid: Any) -> bool:
+    return isinstance(uid, int) and not isinstance(uid, bool) and uid == 0
+
+
 def run_as_user_1_23(meta: Mapping[str, Any], spec: Mapping[str, Any]) -> CheckResult:
     """Neither the pod nor any container may set runAsUser: 0."""
     setters: list[str] = []
     offenders: list[Offender] = []
-    if security_context(spec).get("runAsUser") == 0:
+    if _is_root(security_context(spec).get("runAsUser")):
         setters.append("pod")
         offenders.append(Offender(("spec", "securityContext", "runAsUser"), None, "0"))
     bad: list[str] = []
     for path, name, c in containers(spec):
-        if security_context(c).get("runAsUser") == 0:
+        if _is_root(security_context(c).get("runAsUser")):
             bad.append(name)
             offenders.append(Offender((*path, "securityContext", "runAsUser"), name, "0"))
     if bad:
@@ -274,13 +278,47 @@ def run_as_user_1_35(meta: Mapping[str, Any], spec: Mapping[str, Any]) -> CheckR
     return run_as_user_1_23(meta, spec)
 
 
+# The restricted volume sources in the order PSA tests them: a volume that has several (which
+# the API rejects anyway) is reported under the first one.
+RESTRICTED_VOLUME_TYPES = (
+    "hostPath",
+    "gcePersistentDisk",
+    "awsElasticBlockStore",
+    "gitRepo",
+    "nfs",
+    "iscsi",
+    "glusterfs",
+    "rbd",
+    "flexVolume",
+    "cinder",
+    "cephfs",
+    "flocker",
+    "fc",
+    "azureFile",
+    "vsphereVolume",
+    "quobyte",
+    "azureDisk",
+    "photonPersistentDisk",
+    "portworxVolume",
+    "scaleIO",
+    "storageos",
+)
+KNOWN_VOLUME_SOURCES = RESTRICTED_VOLUME_SOURCES | frozenset(RESTRICTED_VOLUME_TYPES)
+
+
 def volume_source(volume: Mapping[str, Any]) -> str:
-    """The source type of a volume; none given means emptyDir, as the API server defaults it."""
-    sources = sorted(k for k in volume if k != "name" and volume.get(k) is not None)
-    if not sources:
+    """The source type of a volume as PSA classifies it, after API-server defaulting.
+
+    A volume with no known source is an ``emptyDir`` (the API server defaults it so, and drops
+    fields it does not know). If any allowed source is present the volume counts as allowed.
+    """
+    present = {k for k in KNOWN_VOLUME_SOURCES if volume.get(k) is not None}
+    if not present:
         return "emptyDir"
-    restricted = [s for s in sources if s not in RESTRICTED_VOLUME_SOURCES]
-    return restricted[0] if restricted else sources[0]
+    allowed_sources = present & RESTRICTED_VOLUME_SOURCES
+    if allowed_sources:
+        return min(allowed_sources)
+    return next(t for t in RESTRICTED_VOLUME_TYPES if t in present)
 
 
 def restricted_volumes_1_0(meta: Mapping[str, Any], spec: Mapping[str, Any]) -> CheckResult:

@@ -16,6 +16,7 @@ from stockade.pss import checks_host as host
 from stockade.pss import checks_profiles as prof
 from stockade.pss import checks_user as user
 from stockade.pss.levels import NEWEST_MINOR, Level, PssVersion
+from stockade.pss.pod import visiting
 from stockade.pss.result import CheckResult, PssEvaluation
 
 CheckFn = Callable[[Mapping[str, Any], Mapping[str, Any]], CheckResult]
@@ -170,10 +171,11 @@ def evaluate_pod(
     out = PssEvaluation(level.value, str(version))
     if level is Level.PRIVILEGED:
         return out
-    for _, fn in _table(level, version.effective_minor):
-        result = fn(meta, spec)
-        if not result.allowed:
-            out.violations.append(result)
+    with visiting(spec):
+        for _, fn in _table(level, version.effective_minor):
+            result = fn(meta, spec)
+            if not result.allowed:
+                out.violations.append(result)
     return out
 
 

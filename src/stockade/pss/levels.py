@@ -9,7 +9,7 @@ from enum import StrEnum
 NEWEST_MINOR = 37
 """The newest policy version with a rule change that this engine knows (v1.37)."""
 
-_VERSION = re.compile(r"^v1\.(0|[1-9][0-9]*)$")
+_VERSION = re.compile(r"v1\.(0|[1-9][0-9]*)")
 
 
 class Level(StrEnum):
@@ -40,11 +40,11 @@ LATEST = PssVersion(NEWEST_MINOR, latest=True)
 
 
 def parse_version(text: str) -> PssVersion:
-    """``v1.30`` or ``latest``; anything else is a ValueError that says what is accepted."""
-    value = text.strip()
-    if value == "latest":
+    """``v1.30`` or ``latest``, matched exactly as PSA matches a namespace label; anything else is
+    a ValueError that says what is accepted."""
+    if text == "latest":
         return LATEST
-    m = _VERSION.match(value)
+    m = _VERSION.fullmatch(text)
     if m is None:
         raise ValueError(
             f"invalid policy version {text!r}: use latest or v1.N (v1.0 … v1.{NEWEST_MINOR})"
@@ -55,7 +55,7 @@ def parse_version(text: str) -> PssVersion:
 def parse_level(text: str) -> Level:
     """``privileged``, ``baseline`` or ``restricted``."""
     try:
-        return Level(text.strip())
+        return Level(text)
     except ValueError:
         raise ValueError(
             f"invalid level {text!r}: use privileged, baseline or restricted"

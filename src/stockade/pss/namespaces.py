@@ -7,7 +7,7 @@ unparseable ``enforce`` level counts as ``restricted`` (fail closed).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from stockade.pss.levels import LATEST, Level, PssVersion, parse_level, parse_version
 
@@ -22,18 +22,26 @@ class NamespacePolicy:
     level: Level
     version: PssVersion
     source: str  # "labels" or "default"
+    note: str = ""
+    """Why the default applies, or how a bad label was read; empty when the labels are clean."""
 
 
 def namespace_policy(labels: Mapping[str, str], default: NamespacePolicy) -> NamespacePolicy:
     """The enforced policy of a namespace with these labels, or ``default`` when unlabelled."""
     if ENFORCE not in labels:
-        return default
+        return replace(
+            default,
+            note=f"no {ENFORCE} label: evaluated at {default.level.value}:{default.version}",
+        )
+    notes: list[str] = []
     try:
         level = parse_level(labels[ENFORCE])
     except ValueError:
         level = Level.RESTRICTED
+        notes.append(f"{ENFORCE}={labels[ENFORCE]!r} is not a level: enforced as restricted")
     try:
         version = parse_version(labels.get(ENFORCE_VERSION, "latest"))
     except ValueError:
         version = LATEST
-    return NamespacePolicy(level, version, "labels")
+        notes.append(f"{ENFORCE_VERSION}={labels[ENFORCE_VERSION]!r} is not a version: latest")
+    return NamespacePolicy(level, version, "labels", "; ".join(notes))

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from types import MappingProxyType
 from typing import Any
 
 from stockade.model import FieldPath
@@ -10,20 +13,55 @@ from stockade.model import FieldPath
 _CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
 
 
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
 def mapping(value: Any) -> Mapping[str, Any]:
     """``value`` when it is a mapping, else an empty one (absent counts as unset)."""
-    return value if isinstance(value, Mapping) else {}
+    # NOTE: the exact-type test first: isinstance against the Mapping ABC is slow, and parsed
+    # YAML is plain dicts.
+    if value.__class__ is dict:
+        return value
+    return value if isinstance(value, Mapping) else _EMPTY
 
 
-def containers(spec: Mapping[str, Any]) -> Iterator[tuple[FieldPath, str, Mapping[str, Any]]]:
-    """(path, name, container) for init, regular and ephemeral containers, PSA's visiting order."""
+ContainerEntry = tuple[FieldPath, str, Mapping[str, Any]]
+
+# The containers of the pod being evaluated: every check walks them, so ``evaluate_pod`` lists
+# them once per pod. A ContextVar keeps concurrent evaluations (threads, tasks) apart.
+_visiting: ContextVar[tuple[Mapping[str, Any], tuple[ContainerEntry, ...]] | None] = ContextVar(
+    "stockade_pss_visiting", default=None
+)
+
+
+def _walk(spec: Mapping[str, Any]) -> tuple[ContainerEntry, ...]:
+    out: list[ContainerEntry] = []
     for list_name in _CONTAINER_LISTS:
         items = spec.get(list_name)
         if not isinstance(items, list):
             continue
         for i, c in enumerate(items):
-            if isinstance(c, Mapping):
-                yield ("spec", list_name, i), str(c.get("name", "")), c
+            if c.__class__ is dict or isinstance(c, Mapping):
+                out.append((("spec", list_name, i), str(c.get("name", "")), c))
+    return tuple(out)
+
+
+def containers(spec: Mapping[str, Any]) -> tuple[ContainerEntry, ...]:
+    """(path, name, container) for init, regular and ephemeral containers, PSA's visiting order."""
+    current = _visiting.get()
+    if current is not None and current[0] is spec:
+        return current[1]
+    return _walk(spec)
+
+
+@contextmanager
+def visiting(spec: Mapping[str, Any]) -> Iterator[None]:
+    """List the containers of ``spec`` once for the checks run inside this block."""
+    token = _visiting.set((spec, _walk(spec)))
+    try:
+        yield
+    finally:
+        _visiting.reset(token)
 
 
 def security_context(obj: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -7,6 +7,11 @@ from dataclasses import dataclass, field
 
 from stockade.model import FieldPath
 
+MISSING_DETAILS = frozenset({"unset", "not false", "drop ALL missing"})
+"""Offender details that stand for a required field that is missing (or, for ``not false``,
+possibly missing): the offender's path is where the field must be set, not an existing field.
+Every other offender's path names a field present in the pod."""
+
 
 @dataclass(frozen=True, slots=True)
 class Offender:
@@ -64,14 +69,45 @@ class PssEvaluation:
         return f'violates PodSecurity "{self.level}:{self.version}": {parts}'
 
 
+_GO_ESCAPES = {
+    "\a": "\\a",
+    "\b": "\\b",
+    "\f": "\\f",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+    "\v": "\\v",
+    "\\": "\\\\",
+    '"': '\\"',
+}
+
+
+def go_quote(value: str) -> str:
+    """Go's ``%q`` (``strconv.Quote``): PSA formats annotation values with it."""
+    out = ['"']
+    for ch in value:
+        if ch in _GO_ESCAPES:
+            out.append(_GO_ESCAPES[ch])
+        elif ch.isprintable():
+            out.append(ch)
+        elif ord(ch) < 0x80:
+            out.append(f"\\x{ord(ch):02x}")
+        elif ord(ch) <= 0xFFFF:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(f"\\U{ord(ch):08x}")
+    out.append('"')
+    return "".join(out)
+
+
 def quote(value: str) -> str:
-    """Go's %q for the plain strings that appear in pod specs."""
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """``"value"`` without escaping, as PSA's ``joinQuote`` wraps one item."""
+    return f'"{value}"'
 
 
 def join_quote(values: Iterable[str]) -> str:
-    """``"a", "b"``."""
-    return ", ".join(quote(v) for v in values)
+    """``"a", "b"``: PSA's ``joinQuote``, which does not escape (so inner quotes stay bare)."""
+    return ", ".join(f'"{v}"' for v in values)
 
 
 def pluralize(singular: str, plural: str, n: int) -> str:

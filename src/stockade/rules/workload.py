@@ -322,6 +322,35 @@ def capabilities_not_dropped(pod: PodTemplate, ctx: RuleContext) -> Iterator[Vio
             yield Violation(f'{who(o)} must set securityContext.capabilities.drop=["ALL"]', path)
 
 
+@rule(
+    id="non-default-capabilities",
+    title="Container adds a capability outside the runtime's default set",
+    severity=Severity.MEDIUM,
+    category=Category.WORKLOAD,
+    target=Target.POD,
+    pss="baseline",
+    remediation="""Remove the capability from securityContext.capabilities.add. The baseline Pod
+    Security Standard allows adding only the runtime's defaults (AUDIT_WRITE, CHOWN,
+    DAC_OVERRIDE, FOWNER, FSETID, KILL, MKNOD, NET_BIND_SERVICE, SETFCAP, SETGID, SETPCAP,
+    SETUID, SYS_CHROOT), spelt exactly so: "CAP_CHOWN" or "chown" are refused too.""",
+    frameworks={
+        "cis": ["5.2.9"],
+        "nsa": ["NSA-POD-ENFORCE"],
+        "owasp": ["K01:2025"],
+        "owasp_2022": ["K01:2022"],
+        "mitre": [],
+    },
+)
+def non_default_capabilities(pod: PodTemplate, ctx: RuleContext) -> Iterator[Violation]:
+    """capabilities.add names a capability outside the runtime's default set (PSS baseline)."""
+    for path, o in pss_offenders(pod, "capabilities_baseline"):
+        yield Violation(
+            f"{who(o)} adds capability {o.detail!r}, which is not in the runtime's default set",
+            path,
+            key=f"{o.container}:{o.detail}",
+        )
+
+
 def normalise_capability(cap: Any) -> str:
     """``cap_sys_admin`` -> ``SYS_ADMIN``: runtimes accept either spelling."""
     name = str(cap).upper()

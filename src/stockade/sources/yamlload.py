@@ -147,6 +147,13 @@ def _yaml_problem(exc: yaml.YAMLError, line_offset: int) -> DecodeError:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     line = mark.line + 1 + line_offset if mark is not None else None
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    if "nesting depth" in problem:
+        # Newer libyaml releases stop deep nesting themselves; say it the same way we do.
+        return DecodeError(
+            line,
+            f"nesting deeper than the parser allows ({problem})",
+            "Kubernetes objects are never this deep; check that the file is a manifest.",
+        )
     context = getattr(exc, "context", None)
     message = f"invalid YAML: {problem}" + (f" ({context})" if context else "")
     return DecodeError(

@@ -1,0 +1,219 @@
+"""The ASGI application: ``POST /validate``, ``/healthz``, ``/readyz``, ``/metrics``.
+
+Every failure of the client's making is a 400 with ``{"error", "hint"}``; the process never
+dies of a request. Config and certificate files are polled in the background and swapped when a
+complete new version loads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from stockade.admission.judge import Verdict, judge
+from stockade.admission.logs import log_decision
+from stockade.admission.metrics import CONTENT_TYPE, WebhookMetrics
+from stockade.admission.namespaces import NamespaceLabels, StaticNamespaceLabels
+from stockade.admission.policy import AdmissionPolicy, Mode, load_policy
+from stockade.admission.reload import Reloadable, TlsReloader
+from stockade.admission.review import (
+    MAX_BODY_BYTES,
+    AdmissionRequest,
+    ReviewError,
+    parse_review,
+    review_response,
+)
+
+log = logging.getLogger("stockade.admission")
+
+
+@dataclass
+class WebhookState:
+    """What the application serves with: the policy, namespace labels, metrics, reloaders."""
+
+    policy: Reloadable[AdmissionPolicy]
+    namespaces: NamespaceLabels = field(default_factory=StaticNamespaceLabels)
+    metrics: WebhookMetrics = field(default_factory=WebhookMetrics)
+    tls: TlsReloader | None = None
+    max_body_bytes: int = MAX_BODY_BYTES
+    reload_interval: float = 5.0
+    draining: bool = False
+
+    @classmethod
+    def from_files(
+        cls,
+        config: Path | None,
+        own_namespace: str | None = None,
+        mode: str | None = None,
+        fail_on: str | None = None,
+        **kwargs: Any,
+    ) -> WebhookState:
+        """A state whose policy is rebuilt from ``config`` whenever the file changes."""
+        paths = [config] if config is not None else []
+        policy = Reloadable(
+            "config", paths, lambda: load_policy(config, own_namespace, mode, fail_on)
+        )
+        return cls(policy=policy, **kwargs)
+
+    def poll(self) -> None:
+        """Check the config and the certificate once, counting the outcome."""
+        for item in (self.policy, self.tls):
+            if item is None:
+                continue
+            changed = item.poll()
+            if changed is not None:
+                self.metrics.reloads.labels(item.name, "ok" if changed else "error").inc()
+
+
+def _bad(error: ReviewError, metrics: WebhookMetrics) -> Response:
+    metrics.requests.labels("400").inc()
+    log.warning("bad request", extra={"event": {"error": error.message}})
+    return Response(orjson.dumps(error.to_json()), 400, media_type="application/json")
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    too_large = ReviewError(
+        f"request body is larger than {limit} bytes",
+        "AdmissionReviews are bounded by the API server's request size; check the client.",
+    )
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _namespace_of(req: AdmissionRequest) -> str:
+    if req.namespace:
+        return req.namespace
+    meta = (req.object or {}).get("metadata")
+    ns = meta.get("namespace") if isinstance(meta, dict) else None
+    return ns if isinstance(ns, str) else ""
+
+
+async def _mode(state: WebhookState, policy: AdmissionPolicy, req: AdmissionRequest) -> Mode:
+    namespace = _namespace_of(req)
+    if (
+        req.operation not in ("CREATE", "UPDATE")
+        or not namespace
+        or policy.exemption(req, namespace) is not None
+    ):
+        return policy.default_mode
+    return policy.mode_for(await state.namespaces.labels(namespace))
+
+
+def _answer(req: AdmissionRequest, verdict: Verdict) -> bytes:
+    annotations = {"decision": verdict.decision}
+    if verdict.mode is not None:
+        annotations["mode"] = verdict.mode.value
+    if verdict.rules:
+        annotations["rules"] = ",".join(verdict.rules)
+    return review_response(
+        req.uid, verdict.allowed, verdict.message, list(verdict.warnings), annotations
+    )
+
+
+def create_app(state: WebhookState) -> Starlette:
+    """The webhook application over ``state``."""
+    metrics = state.metrics
+
+    async def validate(request: Request) -> Response:
+        start = time.perf_counter()
+        metrics.in_flight.inc()
+        try:
+            ctype = request.headers.get("content-type", "")
+            if ctype.split(";")[0].strip().lower() != "application/json":
+                return _bad(
+                    ReviewError(
+                        f"content type {ctype[:64]!r} is not application/json",
+                        "Post the AdmissionReview with Content-Type: application/json.",
+                    ),
+                    metrics,
+                )
+            try:
+                req = parse_review(await _read_body(request, state.max_body_bytes))
+            except ReviewError as exc:
+                return _bad(exc, metrics)
+            policy = state.policy.current
+            try:
+                verdict = judge(req, policy, await _mode(state, policy, req))
+            except Exception as exc:  # the request boundary: one bad object never stops serving
+                metrics.requests.labels("500").inc()
+                log.error(
+                    "internal error",
+                    extra={
+                        "event": {"uid": req.uid, "kind": req.kind, "error": type(exc).__name__}
+                    },
+                )
+                error = {"error": "internal error while judging", "uid": req.uid}
+                return Response(orjson.dumps(error), 500, media_type="application/json")
+            body = _answer(req, verdict)
+            elapsed = time.perf_counter() - start
+            metrics.record(verdict)
+            metrics.requests.labels("200").inc()
+            metrics.latency.observe(elapsed)
+            log_decision(req, verdict, elapsed)
+            return Response(body, 200, media_type="application/json")
+        finally:
+            metrics.in_flight.dec()
+
+    async def healthz(request: Request) -> Response:
+        return Response(b"ok\n", media_type="text/plain")
+
+    async def readyz(request: Request) -> Response:
+        if state.draining:
+            return Response(b"draining\n", 503, media_type="text/plain")
+        if not state.namespaces.synced():
+            return Response(b"namespace labels not synced\n", 503, media_type="text/plain")
+        return Response(b"ready\n", media_type="text/plain")
+
+    async def metrics_endpoint(request: Request) -> Response:
+        return Response(metrics.exposition(), headers={"content-type": CONTENT_TYPE})
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async def poll_forever() -> None:
+            while True:
+                await asyncio.sleep(state.reload_interval)
+                state.poll()
+
+        start = getattr(state.namespaces, "start", None)
+        if callable(start):
+            start()
+        task = asyncio.create_task(poll_forever())
+        try:
+            yield
+        finally:
+            state.draining = True
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            state.namespaces.close()
+
+    return Starlette(
+        routes=[
+            Route("/validate", validate, methods=["POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
+            Route("/metrics", metrics_endpoint, methods=["GET"]),
+        ],
+        lifespan=lifespan,
+    )
