@@ -71,7 +71,8 @@ def test_kubectl_and_stockade_read_the_same_pods(cluster: Cluster) -> None:
     data = _kubectl(cluster, "get", "pods", "-A", "-o", "json")
     read = read_cluster(ClusterOptions(kubeconfig=str(cluster.kubeconfig)))
     ours = sorted(
-        (_strip(o) for o in read.objects if o["kind"] == "Pod"), key=lambda o: o["metadata"]["name"]
+        (_strip(o) for o in read.all_objects() if o["kind"] == "Pod"),
+        key=lambda o: o["metadata"]["name"],
     )
     theirs = sorted((_strip(o) for o in data["items"]), key=lambda o: o["metadata"]["name"])
     assert ours == theirs

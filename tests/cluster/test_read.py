@@ -28,8 +28,8 @@ def test_reads_every_served_kind_across_pages(cluster: Cluster) -> None:
         ClusterOptions(kubeconfig=str(cluster.kubeconfig), page_size=1), seen.append
     )
     expected = [o for o in cluster_objects() if o["kind"] != "ConfigMap"]
-    assert len(read.objects) == len(expected)
-    assert _names(read.objects, "Pod") == {"api-5d8f-x1", "debug", "coredns-1"}
+    assert read.count == len(expected)
+    assert _names(list(read.all_objects()), "Pod") == {"api-5d8f-x1", "debug", "coredns-1"}
     assert read.context == "test"
     # Three pods with limit=1 need two continue tokens.
     pod_requests = [p for p, _, _ in cluster.state.requests if p.startswith("/api/v1/pods?")]
@@ -50,9 +50,9 @@ def test_secrets_cross_the_wire_as_metadata_only(cluster: Cluster) -> None:
     read = read_cluster(ClusterOptions(kubeconfig=str(cluster.kubeconfig)))
     secret_calls = [(a, sent) for p, a, sent in cluster.state.requests if "/secrets" in p]
     assert secret_calls and all(sent == "partial" for _, sent in secret_calls)
-    [secret] = [o for o in read.objects if o["kind"] == "Secret"]
+    [secret] = [o for o in read.all_objects() if o["kind"] == "Secret"]
     assert set(secret) == {"apiVersion", "kind", "metadata"}
-    dump = orjson.dumps(read.objects).decode()
+    dump = orjson.dumps(list(read.all_objects())).decode()
     assert SECRET_B64 not in dump and SECRET_VALUE not in dump
     assert "last-applied-configuration" not in orjson.dumps(secret).decode()
 

@@ -30,7 +30,7 @@ def snapshot(
         read = read_cluster(options, observer)
     write_snapshot(read, output)
     err = Console(stderr=True, highlight=False)
-    err.print(f"wrote {len(read.objects):,} objects from context {read.context} to {output}")
+    err.print(f"wrote {read.count:,} objects from context {read.context} to {output}")
     for u in read.unreadable:
         status = f"HTTP {u.status}: " if u.status else ""
         err.print(f"[yellow]could not read {u.scope()}[/]: {status}{u.reason}", markup=True)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import threading
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,7 +30,7 @@ import orjson
 from stockade.sources.cluster_auth import ClusterError, ClusterOptions, Connection, connect
 from stockade.sources.cluster_kinds import LIVE_KINDS, KindSpec
 from stockade.sources.coverage import UnreadableKind
-from stockade.sources.live import normalise
+from stockade.sources.live import defer, normalise
 
 JSON = "application/json"
 PARTIAL_METADATA = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"
@@ -61,7 +61,20 @@ class ClusterRead:
     server: str
     namespaces: tuple[str, ...]
     objects: list[dict[str, Any]] = field(default_factory=list)
+    deferred: list[tuple[str, bytes]] = field(default_factory=list)
+    """Controller-owned objects, kept serialised: (controller uid, JSON) (`live.defer`)."""
     unreadable: list[UnreadableKind] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        """Objects read, owned ones included."""
+        return len(self.objects) + len(self.deferred)
+
+    def all_objects(self) -> Iterator[dict[str, Any]]:
+        """Every object read, parsing the deferred ones on the way."""
+        yield from self.objects
+        for _, raw in self.deferred:
+            yield orjson.loads(raw)
 
     @property
     def label(self) -> str:
@@ -90,13 +103,15 @@ def _reason(status: int, body: bytes) -> str:
     return f"{prefix} ({message})" if isinstance(message, str) and message else prefix
 
 
-def _list(
-    conn: Connection, task: _Task, options: ClusterOptions
-) -> tuple[list[dict[str, Any]], UnreadableKind | None]:
+_Listed = tuple[list[dict[str, Any]], list[tuple[str, bytes]], UnreadableKind | None]
+
+
+def _list(conn: Connection, task: _Task, options: ClusterOptions) -> _Listed:
     spec = task.spec
     accept = PARTIAL_METADATA + "," + JSON if spec.metadata_only else JSON
     path = spec.path(task.namespace)
     items: list[dict[str, Any]] = []
+    owned: list[tuple[str, bytes]] = []
     cont = ""
     while True:
         query = {"limit": str(options.page_size)}
@@ -110,31 +125,42 @@ def _list(
                 "Refresh your login (`kubectl get ns` shows the same problem), then retry.",
             )
         if status != 200:
-            return items, UnreadableKind(
-                spec.kind, spec.api_version, _reason(status, body), status, task.namespace
+            return (
+                items,
+                owned,
+                UnreadableKind(
+                    spec.kind, spec.api_version, _reason(status, body), status, task.namespace
+                ),
             )
         try:
             page = orjson.loads(body)
         except orjson.JSONDecodeError:
-            return items, UnreadableKind(
-                spec.kind,
-                spec.api_version,
-                "the API server sent invalid JSON",
-                status,
-                task.namespace,
+            return (
+                items,
+                owned,
+                UnreadableKind(
+                    spec.kind,
+                    spec.api_version,
+                    "the API server sent invalid JSON",
+                    status,
+                    task.namespace,
+                ),
             )
         del body
         for obj in page.get("items") or ():
             if isinstance(obj, dict):
-                items.append(
-                    normalise(
-                        obj, spec.api_version, spec.kind, metadata_only_kind=spec.metadata_only
-                    )
+                obj = normalise(
+                    obj, spec.api_version, spec.kind, metadata_only_kind=spec.metadata_only
                 )
+                serialised = defer(obj)
+                if serialised is not None:
+                    owned.append(serialised)
+                else:
+                    items.append(obj)
         meta = page.get("metadata") or {}
         cont = meta.get("continue") or "" if isinstance(meta, dict) else ""
         if not cont:
-            return items, None
+            return items, owned, None
 
 
 def _tasks(options: ClusterOptions) -> list[_Task]:
@@ -167,19 +193,20 @@ def read_cluster(
     lock = threading.Lock()
     counts = {"done": 0, "objects": 0}
 
-    def run(task: _Task) -> tuple[list[dict[str, Any]], UnreadableKind | None]:
-        items, problem = _list(conn, task, options)
+    def run(task: _Task) -> _Listed:
+        items, owned, problem = _list(conn, task, options)
         with lock:
             counts["done"] += 1
-            counts["objects"] += len(items)
+            counts["objects"] += len(items) + len(owned)
             observer(Progress(counts["done"], len(tasks), counts["objects"], task.spec.kind))
-        return items, problem
+        return items, owned, problem
 
     observer(Progress(0, len(tasks), 0, ""))
     with ThreadPoolExecutor(max_workers=max(options.workers, 1)) as pool:
         results = list(pool.map(run, tasks))
-    for items, problem in results:
+    for items, owned, problem in results:
         read.objects.extend(o for o in items if _keep(o, read.namespaces))
+        read.deferred.extend(owned)
         if problem is not None:
             read.unreadable.append(problem)
     return read

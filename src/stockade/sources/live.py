@@ -105,6 +105,18 @@ def deferrable_owner(line: bytes) -> str | None:
     return m.group(1).decode() if m else None
 
 
+def defer(obj: dict[str, Any]) -> tuple[str, bytes] | None:
+    """(controller uid, serialised object) for a controller-owned Pod, ReplicaSet or Job.
+
+    Such objects are usually folded into their controller, so readers keep them serialised
+    (a fraction of a parsed dict's size) and parse only those whose controller is missing.
+    """
+    if obj.get("kind") not in _OWNED_KINDS:
+        return None
+    owner = _controller(obj)
+    return (owner[1], orjson.dumps(obj)) if owner is not None else None
+
+
 def live_resources(
     objects: Iterable[dict[str, Any]],
     label: str,

@@ -62,7 +62,7 @@ class InventorySource:
 
 def cluster_load_result(read: ClusterRead) -> LoadResult:
     """A cluster read as a `LoadResult`: live resources, unreadable kinds, live capabilities."""
-    resources, _ = live_resources(read.objects, read.label)
+    resources, _ = live_resources(read.objects, read.label, read.deferred)
     return LoadResult(
         resources=resources,
         unreadable=list(read.unreadable),

@@ -39,7 +39,7 @@ def header(read: ClusterRead, created: dt.datetime | None = None) -> dict[str, A
         "server": read.server,
         "namespaces": list(read.namespaces),
         "capabilities": sorted(LIVE_CAPABILITIES),
-        "objects": len(read.objects),
+        "objects": read.count,
         "unreadable": [u.to_json() for u in read.unreadable],
     }
 
@@ -48,8 +48,13 @@ def _chunks(read: ClusterRead, created: dt.datetime | None) -> Iterator[bytes]:
     yield b'{"apiVersion":"v1","kind":"List","metadata":{},"snapshot":'
     yield orjson.dumps(header(read, created))
     yield b',"items":['
-    for i, obj in enumerate(read.objects):
-        yield (b",\n" if i else b"\n") + orjson.dumps(obj)
+    first = True
+    for obj in read.objects:
+        yield (b"\n" if first else b",\n") + orjson.dumps(obj)
+        first = False
+    for _, raw in read.deferred:
+        yield (b"\n" if first else b",\n") + raw
+        first = False
     yield b"\n]}\n"
 
 
