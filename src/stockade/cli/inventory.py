@@ -79,11 +79,14 @@ def inventory(
             escape(w.service_account),
             escape("\n".join(f"{e.kind}/{e.name} {e.detail}" for e in w.exposure) or "-"),
         )
-    console = (
-        Console(file=output.open("w", encoding="utf-8"), no_color=True, width=200)
-        if output is not None
-        else Console(highlight=False)
-    )
-    console.print(table)
-    console.print(f"{len(workloads)} workloads")
+    if output is not None:
+        with output.open("w", encoding="utf-8") as fh:
+            _print(Console(file=fh, no_color=True, width=200), table, len(workloads))
+    else:
+        _print(Console(highlight=False), table, len(workloads))
     return 2 if source.loaded.errors else 0
+
+
+def _print(console: Console, table: Table, count: int) -> None:
+    console.print(table)
+    console.print(f"{count} workloads")
