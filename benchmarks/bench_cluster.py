@@ -349,9 +349,11 @@ def main() -> None:
         server.stdin.close()
         server.wait(timeout=30)
     total = results["snapshot --cluster"][0] + results["scan snapshot"][0]
-    peak = max(r for _, r in results.values())
+    cpu = results["snapshot --cluster"][1] + results["scan snapshot"][1]
+    peak = max(r for _, _, r in results.values())
     print(
-        f"snapshot + scan: {total:.2f} s (goal < 30 s); highest peak RSS {peak:.1f} MB (goal < 500 MB)"
+        f"snapshot + scan: {total:.2f} s wall, {cpu:.2f} s CPU (goal < 30 s); "
+        f"highest peak RSS {peak:.1f} MB (goal < 500 MB); load average {os.getloadavg()[0]:.1f}"
     )
     print(f"snapshot size: {snap.stat().st_size / 1e6:.1f} MB gzip")
 
