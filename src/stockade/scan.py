@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from stockade.controlplane.visibility import HARDENING_NEEDS, observe
 from stockade.inventory.index import Inventory
 from stockade.inventory.resource import Resource
 from stockade.model import (
@@ -45,6 +46,10 @@ class ScanSettings:
     registry: Registry | None = None
     capabilities: frozenset[str] = FILE_CAPABILITIES
     locate: bool = True
+    hardening: bool = False
+    """The user asked for node or cluster hardening (``--node``, a cluster scan): control-plane
+    and kubelet checks that cannot run are reported as not evaluated. Otherwise they are
+    reported only when the input shows some node or control-plane configuration."""
 
 
 def select_rules(registry: Registry, config: Config) -> list[Rule]:
@@ -196,18 +201,30 @@ def scan_inventory(
             if not (inventory.is_namespaced(r) and r.effective_namespace() in skip)
         )
     rules = select_rules(registry, config)
-    runnable = [r for r in rules if r.meta.needs <= settings.capabilities]
-    not_evaluated = [
-        NotEvaluated(
-            (r.id,),
-            f"needs {', '.join(sorted(r.meta.needs - settings.capabilities))}, "
-            "which this source does not provide",
-        )
-        for r in rules
-        if not r.meta.needs <= settings.capabilities
+    ctx = RuleContext(inventory, config)
+    seen = observe(inventory, ctx.memo)
+    capabilities = settings.capabilities | seen.provided
+    runnable = [r for r in rules if r.meta.needs <= capabilities]
+    hardening = settings.hardening or seen.any_node_config
+    not_evaluated: list[NotEvaluated] = []
+    by_reason: dict[str, list[str]] = defaultdict(list)  # hardening rules, grouped
+    for r in rules:
+        missing = r.meta.needs - capabilities
+        if not missing or (missing <= HARDENING_NEEDS and not hardening):
+            continue
+        if missing <= HARDENING_NEEDS:
+            by_reason[seen.reason(missing)].append(r.id)
+        else:
+            not_evaluated.append(
+                NotEvaluated(
+                    (r.id,),
+                    f"needs {', '.join(sorted(missing))}, which this source does not provide",
+                )
+            )
+    not_evaluated += [
+        NotEvaluated(tuple(ids), reason, "control-plane") for reason, ids in by_reason.items()
     ]
     not_evaluated.extend(not_evaluated_for(runnable, unreadable))
-    ctx = RuleContext(inventory, config)
     hits, errors = run_rules(inventory, runnable, ctx)
     lines = _lines(hits, texts or {}) if settings.locate else [h[1].origin.line for h in hits]
     # Who last changed a live object, read from managedFields once per object.

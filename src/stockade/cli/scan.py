@@ -25,7 +25,8 @@ from stockade.policy.gate import FAIL_ON_CHOICES, gate
 from stockade.report import OutputFormat, reporter_for
 from stockade.rules.catalogue import load_catalogue
 from stockade.scan import ScanSettings, scan_load_result
-from stockade.sources.files import DEFAULT_MAX_FILE_BYTES, LoadOptions
+from stockade.sources.files import DEFAULT_MAX_FILE_BYTES, LoadOptions, LoadResult
+from stockade.sources.nodefiles import load_node
 from stockade.sources.select import load_inventory
 
 
@@ -95,10 +96,15 @@ def scan(
         False, "--no-render", help="Do not run kubectl kustomize / helm template."
     ),
     explain: bool = typer.Option(False, "--explain", help="Table: add how to fix each rule."),
+    node: Path | None = typer.Option(
+        None,
+        "--node",
+        help="Node root (/ on the node, or a copy): read static pods, kubelet config and flags.",
+    ),
 ) -> int:
     """Scan Kubernetes manifests, a snapshot or a live cluster and report security findings."""
     live = cluster_options(cluster, context, namespace, kubeconfig)
-    if not paths and live is None:
+    if not paths and live is None and node is None:
         raise UsageError(
             "nothing to scan",
             "Give files or directories, e.g. `stockade scan k8s/`, - for stdin, or --cluster.",
@@ -112,14 +118,18 @@ def scan(
             f"unknown rule id(s): {', '.join(unknown)}",
             "List the rules with `stockade rules list`.",
         )
-    with cluster_progress(live is not None) as observer:
-        source = load_inventory(
-            paths or [],
-            live,
-            load_options=LoadOptions(max_file_bytes=max_file_size, render=not no_render),
-            observer=observer,
-        )
-    result = scan_load_result(source.loaded, ScanSettings(config=config), source.inventory)
+    options = LoadOptions(max_file_bytes=max_file_size, render=not no_render)
+    loaded, inventory = LoadResult(), None
+    if paths or live is not None:
+        with cluster_progress(live is not None) as observer:
+            source = load_inventory(paths or [], live, load_options=options, observer=observer)
+        loaded, inventory = source.loaded, source.inventory
+    if node is not None:
+        loaded.extend(load_node(node, options))
+        inventory = None  # rebuilt from everything loaded
+    result = scan_load_result(
+        loaded, ScanSettings(config=config, hardening=node is not None), inventory
+    )
     if fmt is ScanFormat.TABLE:
         if output is not None:
             with output.open("w", encoding="utf-8") as fh:

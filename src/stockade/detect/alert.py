@@ -66,7 +66,9 @@ def _secret_bodies(body: Any) -> Iterator[dict[str, Any]]:
         items = body.get("items")
         if isinstance(items, list):
             for item in items:
-                if isinstance(item, dict) and (kind == "SecretList" or item.get("kind") == "Secret"):
+                if isinstance(item, dict) and (
+                    kind == "SecretList" or item.get("kind") == "Secret"
+                ):
                     yield item
     elif kind == "TokenRequest":
         status = body.get("status")

@@ -44,8 +44,13 @@ class DetectResult:
         """The JSON contract: ``{"events", "alerts", "errors", "not_evaluated"}``."""
         errors = [e.to_json() for e in self.errors]
         if self.errors_dropped:
-            errors.append({"file": None, "line": None,
-                           "message": f"{self.errors_dropped} more errors not listed"})
+            errors.append(
+                {
+                    "file": None,
+                    "line": None,
+                    "message": f"{self.errors_dropped} more errors not listed",
+                }
+            )
         return {
             "events": self.events,
             "alerts": [a.to_json() for a in self.alerts],

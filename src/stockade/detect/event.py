@@ -46,8 +46,7 @@ class AuditEvent:
     lists) are plain attributes; everything else is read on demand.
     """
 
-    __slots__ = ("_ref", "namespace", "raw", "resource", "stage", "subresource", "username",
-                 "verb")
+    __slots__ = ("_ref", "namespace", "raw", "resource", "stage", "subresource", "username", "verb")
 
     def __init__(self, raw: dict[str, Any]) -> None:
         # NOTE: the fields every rule dispatch needs are read once, eagerly; the rest lazily.
@@ -83,8 +82,11 @@ class AuditEvent:
             raise NotAnAuditEvent(
                 f"data not recognized as a k8s audit event (apiVersion {doc.get('apiVersion')!r})"
             )
-        if not (isinstance(doc.get("auditID"), str) and isinstance(doc.get("stage"), str)
-                and isinstance(doc.get("verb"), str)):
+        if not (
+            isinstance(doc.get("auditID"), str)
+            and isinstance(doc.get("stage"), str)
+            and isinstance(doc.get("verb"), str)
+        ):
             missing = [k for k in ("auditID", "stage", "verb") if not isinstance(doc.get(k), str)]
             raise NotAnAuditEvent(
                 "data not recognized as a k8s audit event (missing " + ", ".join(missing) + ")"

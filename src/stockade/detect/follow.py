@@ -59,9 +59,18 @@ class Follower:
         except OSError as exc:
             if not tail.missing_reported:
                 tail.missing_reported = True
-                return [ReadItem(tail.path, 0, error=ScanError(
-                    tail.path, None, f"cannot read: {exc.strerror or exc}",
-                    "Waiting for the file to appear."))]
+                return [
+                    ReadItem(
+                        tail.path,
+                        0,
+                        error=ScanError(
+                            tail.path,
+                            None,
+                            f"cannot read: {exc.strerror or exc}",
+                            "Waiting for the file to appear.",
+                        ),
+                    )
+                ]
             return []
         tail.handle = handle
         tail.inode = os.fstat(handle.fileno()).st_ino

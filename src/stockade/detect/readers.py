@@ -56,8 +56,11 @@ def events_from_document(doc: Any, source: str, line: int) -> Iterator[ReadItem]
     if isinstance(doc, dict) and doc.get("kind") == "EventList":
         items = doc.get("items")
         if not isinstance(items, list):
-            yield ReadItem(source, line, error=ScanError(
-                source, line, "EventList without an items list", _HINT_EVENT))
+            yield ReadItem(
+                source,
+                line,
+                error=ScanError(source, line, "EventList without an items list", _HINT_EVENT),
+            )
             return
         for item in items:
             yield from _one_event(item, source, line)
@@ -86,24 +89,32 @@ def read_lines(lines: Iterable[bytes], source: str, first_line: int = 1) -> Iter
         except orjson.JSONDecodeError as exc:
             if not raw.strip():
                 continue  # blank line
-            yield ReadItem(source, lineno, error=ScanError(
-                source, lineno, f"malformed JSON: {exc.msg}", _HINT_JSON))
+            yield ReadItem(
+                source,
+                lineno,
+                error=ScanError(source, lineno, f"malformed JSON: {exc.msg}", _HINT_JSON),
+            )
             continue
         # NOTE: the common case, a well-formed Event, is checked inline (hot path); anything
         # else goes through the full validation for its error message.
         if type(doc) is dict:
             get = doc.get
-            if (get("kind") == "Event" and get("apiVersion") in versions
-                    and type(get("auditID")) is str and type(get("stage")) is str
-                    and type(get("verb")) is str):
+            if (
+                get("kind") == "Event"
+                and get("apiVersion") in versions
+                and type(get("auditID")) is str
+                and type(get("stage")) is str
+                and type(get("verb")) is str
+            ):
                 yield ReadItem(source, lineno, make(doc), None)
                 continue
         if isinstance(doc, dict) and doc.get("kind", "Event") == "Event":
             try:
                 yield ReadItem(source, lineno, event=parse(doc))
             except NotAnAuditEvent as exc:
-                yield ReadItem(source, lineno, error=ScanError(
-                    source, lineno, str(exc), _HINT_EVENT))
+                yield ReadItem(
+                    source, lineno, error=ScanError(source, lineno, str(exc), _HINT_EVENT)
+                )
         else:
             yield from events_from_document(doc, source, lineno)
 
@@ -115,8 +126,16 @@ def read_source(path: str) -> Iterator[ReadItem]:
     try:
         stream = _open(path)
     except OSError as exc:
-        yield ReadItem(label, 0, error=ScanError(
-            label, None, f"cannot read: {exc.strerror or exc}", "Check the path and permissions."))
+        yield ReadItem(
+            label,
+            0,
+            error=ScanError(
+                label,
+                None,
+                f"cannot read: {exc.strerror or exc}",
+                "Check the path and permissions.",
+            ),
+        )
         return
     try:
         lines = iter(stream)
@@ -134,8 +153,13 @@ def read_source(path: str) -> Iterator[ReadItem]:
         yield from read_lines((first,), label, first_no)
         yield from read_lines(lines, label, first_no + 1)
     except (OSError, EOFError) as exc:
-        yield ReadItem(label, 0, error=ScanError(
-            label, None, f"read failed: {exc}", "The file may be truncated or not gzip."))
+        yield ReadItem(
+            label,
+            0,
+            error=ScanError(
+                label, None, f"read failed: {exc}", "The file may be truncated or not gzip."
+            ),
+        )
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()
@@ -145,8 +169,11 @@ def _read_document(data: bytes, source: str, line: int) -> Iterator[ReadItem]:
     try:
         doc = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
-        yield ReadItem(source, line, error=ScanError(
-            source, line, f"malformed JSON document: {exc.msg}", _HINT_JSON))
+        yield ReadItem(
+            source,
+            line,
+            error=ScanError(source, line, f"malformed JSON document: {exc.msg}", _HINT_JSON),
+        )
         return
     yield from events_from_document(doc, source, line)
 

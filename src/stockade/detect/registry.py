@@ -122,12 +122,21 @@ def audit_rule(
 
     def register(function: RuleFunction) -> RuleFunction:
         rule = AuditRule(
-            id=id, title=title, severity=severity, mitre=tuple(mitre),
-            remediation=remediation, description=description, function=function,
+            id=id,
+            title=title,
+            severity=severity,
+            mitre=tuple(mitre),
+            remediation=remediation,
+            description=description,
+            function=function,
             resources=frozenset(resources) if resources is not None else None,
             verbs=frozenset(verbs) if verbs is not None else None,
-            stages=stages, skip_failed=skip_failed, skip_dry_run=skip_dry_run,
-            skip_system=skip_system, needs_level=needs_level, gate=gate,
+            stages=stages,
+            skip_failed=skip_failed,
+            skip_dry_run=skip_dry_run,
+            skip_system=skip_system,
+            needs_level=needs_level,
+            gate=gate,
         )
         validate_rule(rule)
         if id in BUILTIN:

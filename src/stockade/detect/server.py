@@ -57,28 +57,33 @@ def build_app(spool: Spool) -> Starlette:
         try:
             seq = await run_in_threadpool(spool.accept, body)
         except SpoolFull:
-            return PlainTextResponse("spool full, retry later\n", status_code=429,
-                                     headers={"Retry-After": RETRY_AFTER})
+            return PlainTextResponse(
+                "spool full, retry later\n", status_code=429, headers={"Retry-After": RETRY_AFTER}
+            )
         except OSError:
-            return PlainTextResponse("spool write failed\n", status_code=503,
-                                     headers={"Retry-After": RETRY_AFTER})
+            return PlainTextResponse(
+                "spool write failed\n", status_code=503, headers={"Retry-After": RETRY_AFTER}
+            )
         return JSONResponse({"accepted": seq})
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"ok": True, "pending": spool.pending})
 
-    return Starlette(routes=[
-        Route("/", receive, methods=["POST"]),
-        Route("/audit", receive, methods=["POST"]),
-        Route("/healthz", healthz, methods=["GET"]),
-    ])
+    return Starlette(
+        routes=[
+            Route("/", receive, methods=["POST"]),
+            Route("/audit", receive, methods=["POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+        ]
+    )
 
 
 class SpoolWorker(threading.Thread):
     """Processes the spool in the background until stopped."""
 
-    def __init__(self, spool: Spool, detector: Detector,
-                 on_alert: Callable[[Alert], None] | None = None) -> None:
+    def __init__(
+        self, spool: Spool, detector: Detector, on_alert: Callable[[Alert], None] | None = None
+    ) -> None:
         super().__init__(name="stockade-spool", daemon=True)
         self.spool = spool
         self.detector = detector
@@ -115,8 +120,12 @@ def run_server(
     worker = SpoolWorker(spool, Detector(rules, settings), on_alert)
     worker.start()
     options: dict[str, Any] = {
-        "host": host, "port": port, "ssl_certfile": str(tls_cert), "ssl_keyfile": str(tls_key),
-        "log_level": "warning", "access_log": False,
+        "host": host,
+        "port": port,
+        "ssl_certfile": str(tls_cert),
+        "ssl_keyfile": str(tls_key),
+        "log_level": "warning",
+        "access_log": False,
     }
     if client_ca is not None:
         options["ssl_ca_certs"] = str(client_ca)

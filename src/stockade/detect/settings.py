@@ -103,9 +103,16 @@ class DetectSettings:
     def from_mapping(cls, data: dict[str, Any], source: str = "settings") -> DetectSettings:
         """Build from the ``settings:`` mapping of a detection rules file."""
         known = {
-            "system_identities", "deployers", "public_paths", "metrics_paths",
-            "privileged_roles", "learning_window", "burst_threshold", "burst_window",
-            "state_limit", "disabled",
+            "system_identities",
+            "deployers",
+            "public_paths",
+            "metrics_paths",
+            "privileged_roles",
+            "learning_window",
+            "burst_threshold",
+            "burst_window",
+            "state_limit",
+            "disabled",
         }
         unknown = sorted(set(data) - known)
         if unknown:
@@ -114,8 +121,14 @@ class DetectSettings:
                 "Known settings: " + ", ".join(sorted(known)) + ".",
             )
         kwargs: dict[str, Any] = {}
-        for key in ("system_identities", "deployers", "public_paths", "metrics_paths",
-                    "privileged_roles", "disabled"):
+        for key in (
+            "system_identities",
+            "deployers",
+            "public_paths",
+            "metrics_paths",
+            "privileged_roles",
+            "disabled",
+        ):
             if key in data:
                 value = data[key]
                 if not isinstance(value, list) or not all(isinstance(v, str) for v in value):

@@ -131,8 +131,9 @@ class Spool:
         return seq
 
     # -- processing -------------------------------------------------------------------------
-    def process_pending(self, detector: Detector,
-                        on_alert: Callable[[Alert], None] | None = None) -> int:
+    def process_pending(
+        self, detector: Detector, on_alert: Callable[[Alert], None] | None = None
+    ) -> int:
         """Process every waiting batch in order; return how many were processed."""
         done = 0
         for name in self._pending_names():
@@ -140,8 +141,9 @@ class Spool:
             done += 1
         return done
 
-    def _process(self, path: Path, detector: Detector,
-                 on_alert: Callable[[Alert], None] | None) -> None:
+    def _process(
+        self, path: Path, detector: Detector, on_alert: Callable[[Alert], None] | None
+    ) -> None:
         seq = int(path.name.split(".")[0])
         data = path.read_bytes()
         alerts: list[Alert] = []

@@ -39,25 +39,62 @@ from stockade.detect.settings import DetectSettings
 from stockade.errors import ConfigError
 from stockade.model import Severity
 
-MESSAGE_FIELDS = frozenset({
-    "user", "verb", "group", "resource", "subresource", "namespace", "name", "code",
-    "sourceIP", "userAgent", "auditID", "stage",
-})
-SHORTCUTS = frozenset({
-    "user", "groups", "verb", "resource", "subresource", "ns", "name", "code",
-    "dryRun", "system",
-})
-_RULE_KEYS = frozenset({
-    "id", "title", "severity", "mitre", "remediation", "description", "match", "condition",
-    "message", "stages", "include_failed", "include_dry_run", "include_system", "needs_level",
-})
+MESSAGE_FIELDS = frozenset(
+    {
+        "user",
+        "verb",
+        "group",
+        "resource",
+        "subresource",
+        "namespace",
+        "name",
+        "code",
+        "sourceIP",
+        "userAgent",
+        "auditID",
+        "stage",
+    }
+)
+SHORTCUTS = frozenset(
+    {
+        "user",
+        "groups",
+        "verb",
+        "resource",
+        "subresource",
+        "ns",
+        "name",
+        "code",
+        "dryRun",
+        "system",
+    }
+)
+_RULE_KEYS = frozenset(
+    {
+        "id",
+        "title",
+        "severity",
+        "mitre",
+        "remediation",
+        "description",
+        "match",
+        "condition",
+        "message",
+        "stages",
+        "include_failed",
+        "include_dry_run",
+        "include_system",
+        "needs_level",
+    }
+)
 _MATCH_KEYS = frozenset({"verbs", "resources"})
 _STAGES = frozenset({"ResponseStarted", "ResponseComplete", "Panic"})
 _EVENT_FIELD = re.compile(r"\bevent\s*\.\s*([A-Za-z_][A-Za-z0-9_]*)")
 _BARE_EVENT = re.compile(r"\bevent\b(?!\s*\.)")
 # Macro variables (``list.exists(c, …)``) are reported as variables by the compiler.
 _MACRO_VARS = re.compile(
-    r"\.\s*(?:all|exists|exists_one|map|filter)\s*\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*,")
+    r"\.\s*(?:all|exists|exists_one|map|filter)\s*\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*,"
+)
 _HINT = "See docs/detect.md, section 'Your own rules'."
 
 
@@ -160,11 +197,18 @@ def compile_condition(source: str, where: str) -> CelCondition:
 def _message_fields(event: AuditEvent) -> dict[str, str]:
     ips = event.source_ips
     return {
-        "user": event.username, "verb": event.verb, "group": event.group,
-        "resource": event.resource, "subresource": event.subresource,
-        "namespace": event.namespace, "name": event.name,
-        "code": str(event.code or ""), "sourceIP": ips[-1] if ips else "",
-        "userAgent": event.user_agent, "auditID": event.audit_id, "stage": event.stage,
+        "user": event.username,
+        "verb": event.verb,
+        "group": event.group,
+        "resource": event.resource,
+        "subresource": event.subresource,
+        "namespace": event.namespace,
+        "name": event.name,
+        "code": str(event.code or ""),
+        "sourceIP": ips[-1] if ips else "",
+        "userAgent": event.user_agent,
+        "auditID": event.audit_id,
+        "stage": event.stage,
     }
 
 
@@ -193,8 +237,10 @@ def build_rule(spec: Any, where: str, taken: set[str]) -> AuditRule:
         raise ConfigError(f"{where}: a rule must be a mapping", _HINT)
     unknown = sorted(set(spec) - _RULE_KEYS)
     if unknown:
-        raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}",
-                          "Rule keys: " + ", ".join(sorted(_RULE_KEYS)) + ".")
+        raise ConfigError(
+            f"{where}: unknown key(s) {', '.join(unknown)}",
+            "Rule keys: " + ", ".join(sorted(_RULE_KEYS)) + ".",
+        )
     rule_id = spec.get("id")
     if not isinstance(rule_id, str) or not RULE_ID.match(rule_id):
         raise ConfigError(f"{where}: id must be kebab-case (e.g. namespace-deleted)", _HINT)
@@ -211,16 +257,20 @@ def build_rule(spec: Any, where: str, taken: set[str]) -> AuditRule:
     mitre = _str_list(spec.get("mitre", []), f"{where}: mitre")
     bad = [m for m in mitre if not MITRE_ID.match(m)]
     if bad:
-        raise ConfigError(f"{where}: not ATT&CK technique ids: {', '.join(bad)}",
-                          "Use ids such as T1609 or T1552.007.")
+        raise ConfigError(
+            f"{where}: not ATT&CK technique ids: {', '.join(bad)}",
+            "Use ids such as T1609 or T1552.007.",
+        )
     match = spec.get("match", {})
     if not isinstance(match, dict) or set(match) - _MATCH_KEYS:
         raise ConfigError(f"{where}: match takes only verbs and resources", _HINT)
     verbs = _str_list(match["verbs"], f"{where}: match.verbs") if "verbs" in match else None
     resources = None
     if "resources" in match:
-        resources = [(r.partition("/")[0], r.partition("/")[2])
-                     for r in _str_list(match["resources"], f"{where}: match.resources")]
+        resources = [
+            (r.partition("/")[0], r.partition("/")[2])
+            for r in _str_list(match["resources"], f"{where}: match.resources")
+        ]
     stages = frozenset(_str_list(spec.get("stages", sorted(COMPLETE)), f"{where}: stages"))
     if not stages or stages - _STAGES:
         raise ConfigError(f"{where}: stages must be among {', '.join(sorted(_STAGES))}")
@@ -250,7 +300,10 @@ def build_rule(spec: Any, where: str, taken: set[str]) -> AuditRule:
             yield Hit(message.format_map(_message_fields(event)))
 
     return AuditRule(
-        id=rule_id, title=spec["title"].strip(), severity=severity, mitre=tuple(mitre),
+        id=rule_id,
+        title=spec["title"].strip(),
+        severity=severity,
+        mitre=tuple(mitre),
         remediation=spec["remediation"].strip(),
         description=str(spec.get("description", spec["title"])).strip(),
         function=evaluate,
@@ -307,6 +360,7 @@ def load_rules_file(path: Path, builtin_ids: set[str]) -> RulesFile:
     try:
         text = path.read_text("utf-8")
     except OSError as exc:
-        raise ConfigError(f"cannot read rules file {path}: {exc.strerror}",
-                          "Check the --rules path.") from None
+        raise ConfigError(
+            f"cannot read rules file {path}: {exc.strerror}", "Check the --rules path."
+        ) from None
     return parse_rules(text, str(path), builtin_ids)

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from stockade.inventory.podspec import POD_BEARING_KINDS, PodTemplate, pod_template
-from stockade.inventory.resource import CLUSTER_SCOPED_KINDS, Resource
+from stockade.inventory.resource import CLUSTER_SCOPED_KINDS, CONFIG_GROUPS, Resource
 
 
 def selector_matches(selector: Mapping[str, Any] | None, labels: Mapping[str, str]) -> bool:
@@ -102,7 +102,7 @@ class Inventory:
 
     def is_namespaced(self, resource: Resource) -> bool:
         """Whether the kind is namespaced: built-in knowledge, then CRDs, then naming."""
-        if resource.kind in CLUSTER_SCOPED_KINDS:
+        if resource.kind in CLUSTER_SCOPED_KINDS or resource.group in CONFIG_GROUPS:
             return False
         scope = self._crd_scopes.get(resource.kind)
         if scope is not None:

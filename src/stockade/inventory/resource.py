@@ -44,6 +44,20 @@ CLUSTER_SCOPED_KINDS = frozenset(
     }
 )
 
+CONFIG_GROUPS = frozenset(
+    {
+        "apiserver.config.k8s.io",
+        "apiserver.k8s.io",
+        "audit.k8s.io",
+        "eventratelimit.admission.k8s.io",
+        "kubelet.config.k8s.io",
+        "kubeproxy.config.k8s.io",
+        "node.stockade.dev",
+        "pod-security.admission.config.k8s.io",
+    }
+)
+"""API groups of component configuration files (and Stockade's node kinds): never namespaced."""
+
 
 @dataclass(frozen=True, slots=True)
 class Origin:

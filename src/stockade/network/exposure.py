@@ -17,6 +17,8 @@ ingress controller's pods, which the inventory may not contain.
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -121,26 +123,30 @@ def _allows_outside(ingress: AddressPorts, ports: PortSet) -> bool:
     return any(ports & allowed for _, allowed in ingress)
 
 
-def exposure(model: NetworkModel) -> list[Exposure]:
-    """Exposure of every workload, in workload order."""
+def exposure(model: NetworkModel, only: Iterable[Workload] | None = None) -> list[Exposure]:
+    """Exposure of every workload (or of ``only`` those), in workload order."""
     inv = model.inventory
-    services = inv.of_kind("Service")
-    ingresses = inv.of_kind("Ingress")
+    services: dict[str, list[Resource]] = defaultdict(list)
+    for svc in inv.of_kind("Service"):
+        services[svc.effective_namespace()].append(svc)
+    ingresses: dict[str, list[Resource]] = defaultdict(list)
+    for ing in inv.of_kind("Ingress"):
+        ingresses[ing.effective_namespace()].append(ing)
     out: list[Exposure] = []
-    for w in model.workloads:
+    for w in model.workloads if only is None else only:
         g = model.group_of[w.id]
         exp = Exposure(w, model.external_ingress(g), model.external_egress(g))
-        for svc in services:
+        for svc in services.get(w.namespace, ()):
             via = svc.spec.get("type")
             if via in EXPOSING_SERVICE_TYPES and _service_selects(svc, w):
                 ports = _target_ports(svc, w)
                 exp.entry_points.append(
                     EntryPoint(svc, str(via), ports, _allows_outside(exp.ingress, ports))
                 )
-        for ing in ingresses:
+        for ing in ingresses.get(w.namespace, ()):
             ports = NO_PORTS
             for name, port in _ingress_backends(ing):
-                backend = inv.get("Service", ing.effective_namespace(), name)
+                backend = inv.get("Service", w.namespace, name)
                 if backend is not None and _service_selects(backend, w):
                     ports = ports | _target_ports(backend, w, port)
             if ports:

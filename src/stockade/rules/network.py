@@ -16,7 +16,7 @@ from stockade.model import Category, FieldPath, Severity, Violation
 from stockade.network.addresses import AddressSet
 from stockade.network.endpoints import Workload
 from stockade.network.exposure import Exposure, exposure
-from stockade.network.model import NetworkModel
+from stockade.network.model import Group, NetworkModel
 from stockade.network.policy import Policy
 from stockade.network.ports import PortSet
 from stockade.rules.registry import RuleContext, Target, rule
@@ -43,9 +43,12 @@ def _model(inv: Inventory, ctx: RuleContext) -> NetworkModel:
     return ctx.memo("network-model", lambda: NetworkModel(inv))
 
 
-def _exposure(inv: Inventory, ctx: RuleContext) -> dict[str, Exposure]:
+def _dashboards(inv: Inventory, ctx: RuleContext) -> list[Exposure]:
     model = _model(inv, ctx)
-    return ctx.memo("network-exposure", lambda: {e.workload.id: e for e in exposure(model)})
+    return ctx.memo(
+        "network-dashboard-exposure",
+        lambda: exposure(model, [w for w in model.workloads if _is_dashboard(w)]),
+    )
 
 
 def _denies_by_default(policy: Policy, direction: str) -> bool:
@@ -176,6 +179,25 @@ def netpol_selects_nothing(inv: Inventory, ctx: RuleContext) -> Iterator[Violati
         )
 
 
+def _internet_egress(model: NetworkModel, g: Group) -> str | None:
+    """The reason a group reaches every public address on every TCP port, or None."""
+    egress = model.external_egress(g)
+    covered = AddressSet()
+    for addresses, ports in egress:
+        if ports & _ALL_TCP == _ALL_TCP:
+            covered = covered | addresses
+    if not (_PUBLIC_V4 - covered).is_empty():
+        return None
+    why = (
+        "no NetworkPolicy selects it for egress"
+        if not g.egress_isolated
+        else "its egress rules allow every public address (for example an ipBlock 0.0.0.0/0)"
+    )
+    metadata = any(a.contains(_METADATA) for a, _ in egress)
+    extra = " (including the cloud metadata address 169.254.169.254)" if metadata else ""
+    return f"{extra}: {why}"
+
+
 @rule(
     id="netpol-egress-internet",
     title="Workload can connect to the whole internet",
@@ -190,24 +212,16 @@ def netpol_selects_nothing(inv: Inventory, ctx: RuleContext) -> Iterator[Violati
 def netpol_egress_internet(inv: Inventory, ctx: RuleContext) -> Iterator[Violation]:
     """Egress allows every public IPv4 address on every TCP port."""
     model = _model(inv, ctx)
+    verdicts: dict[int, str | None] = {}
     for w in model.workloads:
         g = model.group_of[w.id]
-        egress = model.external_egress(g)
-        covered = AddressSet()
-        for addresses, ports in egress:
-            if ports & _ALL_TCP == _ALL_TCP:
-                covered = covered | addresses
-        if not (_PUBLIC_V4 - covered).is_empty():
+        if g.id not in verdicts:
+            verdicts[g.id] = _internet_egress(model, g)
+        detail = verdicts[g.id]
+        if detail is None:
             continue
-        why = (
-            "no NetworkPolicy selects it for egress"
-            if not g.egress_isolated
-            else "its egress rules allow every public address (for example an ipBlock 0.0.0.0/0)"
-        )
-        metadata = any(a.contains(_METADATA) for a, _ in egress)
-        extra = " (including the cloud metadata address 169.254.169.254)" if metadata else ""
         yield Violation(
-            f"{w.kind} {w.id} can connect to any internet address on any port{extra}: {why}",
+            f"{w.kind} {w.id} can connect to any internet address on any port{detail}",
             path=(*w.template.meta_path, "labels"),
             key="egress-internet",
             resource=w.template.resource,
@@ -277,13 +291,10 @@ def _is_dashboard(w: Workload) -> bool:
 )
 def dashboard_exposed(inv: Inventory, ctx: RuleContext) -> Iterator[Violation]:
     """A dashboard reachable through LoadBalancer/NodePort/Ingress, or run with skip-login."""
-    exposures = _exposure(inv, ctx)
-    model = _model(inv, ctx)
-    for w in model.workloads:
-        if not _is_dashboard(w):
-            continue
+    for exp in _dashboards(inv, ctx):
+        w = exp.workload
         res = w.template.resource
-        for entry in exposures[w.id].entry_points:
+        for entry in exp.entry_points:
             if not entry.open:
                 continue
             yield Violation(

@@ -64,8 +64,10 @@ def exec_in_pod(event: AuditEvent, ctx: DetectContext) -> Iterator[Outcome]:
     if event.subresource == "attach":
         yield Hit(f"{event.username} attached {interactive}to pod {where(event)}{in_container}")
     else:
-        yield Hit(f"{event.username} ran an {interactive}command in pod "
-                  f"{where(event)}{in_container}{_command(event)}")
+        yield Hit(
+            f"{event.username} ran an {interactive}command in pod "
+            f"{where(event)}{in_container}{_command(event)}"
+        )
 
 
 @audit_rule(
@@ -111,8 +113,11 @@ def node_proxy(event: AuditEvent, ctx: DetectContext) -> Iterator[Outcome]:
         return
     severity = Severity.CRITICAL if kubelet_path.lower().startswith(_KUBELET_EXEC_PATHS) else None
     node = event.name.split(":", 1)[0] or "?"
-    yield Hit(f"{event.username} called the kubelet API on node {node} through nodes/proxy "
-              f"({event.verb} {kubelet_path})", severity=severity)
+    yield Hit(
+        f"{event.username} called the kubelet API on node {node} through nodes/proxy "
+        f"({event.verb} {kubelet_path})",
+        severity=severity,
+    )
 
 
 @audit_rule(
@@ -169,8 +174,11 @@ def secret_access_anomaly(event: AuditEvent, ctx: DetectContext) -> Iterator[Out
     """Cluster-wide secret sweeps, and first reads after the learning window."""
     user = event.username
     if event.verb in ("list", "watch") and not event.namespace:
-        yield Hit(f"{user} {'listed' if event.verb == 'list' else 'watched'} secrets across "
-                  "all namespaces", severity=Severity.HIGH)
+        yield Hit(
+            f"{user} {'listed' if event.verb == 'list' else 'watched'} secrets across "
+            "all namespaces",
+            severity=Severity.HIGH,
+        )
         return
     window = ctx.settings.learning_window
     if window <= 0:
@@ -181,7 +189,8 @@ def secret_access_anomaly(event: AuditEvent, ctx: DetectContext) -> Iterator[Out
         yield Unevaluated("event has no readable timestamp: the learning window cannot apply")
         return
     known: BoundedMap[SecretKey, bool] = ctx.memo(
-        "secret-reads", lambda: BoundedMap(ctx.settings.state_limit))
+        "secret-reads", lambda: BoundedMap(ctx.settings.state_limit)
+    )
     ns = event.namespace
     name = event.name if event.verb == "get" else "*"
     key = (user, ns, name)

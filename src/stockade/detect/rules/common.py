@@ -31,8 +31,10 @@ def object_after(event: AuditEvent, kinds: tuple[str, ...] = ()) -> dict[str, An
     responseObject counts. Status objects (a failure or a delete answer) are ignored.
     """
     resp = event.response_object
-    if isinstance(resp, dict) and resp.get("kind") != "Status" and (
-        not kinds or resp.get("kind") in kinds
+    if (
+        isinstance(resp, dict)
+        and resp.get("kind") != "Status"
+        and (not kinds or resp.get("kind") in kinds)
     ):
         return resp
     if event.verb == "patch":

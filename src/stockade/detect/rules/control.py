@@ -37,8 +37,10 @@ def _approved(conditions: Any) -> bool | None:
     if not isinstance(conditions, list):
         return None
     for cond in conditions:
-        if isinstance(cond, dict) and cond.get("type") == "Approved" and (
-            cond.get("status", "True") == "True"
+        if (
+            isinstance(cond, dict)
+            and cond.get("type") == "Approved"
+            and (cond.get("status", "True") == "True")
         ):
             return True
     return False
@@ -100,8 +102,10 @@ def csr_approved(event: AuditEvent, ctx: DetectContext) -> Iterator[Outcome]:
     requester = spec.get("username")
     by = f", requested by {requester}" if isinstance(requester, str) and requester else ""
     severity = None if signer == CLIENT_SIGNER else Severity.MEDIUM
-    yield Hit(f"{event.username} approved CertificateSigningRequest {event.name} "
-              f"(signer {signer}{by})", severity=severity)
+    yield Hit(
+        f"{event.username} approved CertificateSigningRequest {event.name} (signer {signer}{by})",
+        severity=severity,
+    )
 
 
 def _only_ca_bundle(patch: Any) -> bool:
@@ -109,7 +113,8 @@ def _only_ca_bundle(patch: Any) -> bool:
     if isinstance(patch, list):
         paths = [str(op.get("path", "")) for op in patch if isinstance(op, dict)]
         return bool(paths) and all(
-            p.endswith("/caBundle") or p.startswith("/metadata") for p in paths)
+            p.endswith("/caBundle") or p.startswith("/metadata") for p in paths
+        )
     if isinstance(patch, dict):
         return bool(patch) and _keys_within(patch, top=True)
     return False
@@ -126,8 +131,9 @@ def _keys_within(node: Any, top: bool = False) -> bool:
                 continue
             if top and key in ("metadata", "apiVersion", "kind"):
                 continue
-            if key not in _CA_BUNDLE_ONLY_KEYS or (key != "caBundle" and not (
-                    key == "name" or _keys_within(value))):
+            if key not in _CA_BUNDLE_ONLY_KEYS or (
+                key != "caBundle" and not (key == "name" or _keys_within(value))
+            ):
                 return False
         return True
     return not top
@@ -163,6 +169,10 @@ def webhook_config_changed(event: AuditEvent, ctx: DetectContext) -> Iterator[Ou
         hooks = [w for w in body["webhooks"] if isinstance(w, dict)]
         names = ", ".join(str(w.get("name", "?")) for w in hooks[:3])
         policies = {str(w.get("failurePolicy", "Fail")) for w in hooks}
-        detail = f" (webhooks: {names}{'…' if len(hooks) > 3 else ''}; failurePolicy " \
-                  f"{'/'.join(sorted(policies))})" if hooks else ""
+        detail = (
+            f" (webhooks: {names}{'…' if len(hooks) > 3 else ''}; failurePolicy "
+            f"{'/'.join(sorted(policies))})"
+            if hooks
+            else ""
+        )
     yield Hit(f"{event.username} {did(event.verb)} {kind} {name}{detail}")

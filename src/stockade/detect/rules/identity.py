@@ -28,6 +28,8 @@ from stockade.model import Severity
 
 ANONYMOUS = "system:anonymous"
 UNAUTHENTICATED = "system:unauthenticated"
+
+
 def _maybe_anonymous(event: AuditEvent) -> bool:
     # NOTE: the anonymous authenticator sets user system:anonymous and group
     # system:unauthenticated together; other users are checked by group only when their name
@@ -104,8 +106,11 @@ def impersonation(event: AuditEvent, ctx: DetectContext) -> Iterator[Outcome]:
     as_groups = f" (groups {', '.join(str(g) for g in groups)})" if groups else ""
     outcome = f", answered {event.code}" if event.failed and event.code else ""
     severity = Severity.HIGH if "system:masters" in groups else None
-    yield Hit(f"{event.username} impersonated {as_user}{as_groups} to {event.verb} "
-              f"{_target(event)}{outcome}", severity=severity)
+    yield Hit(
+        f"{event.username} impersonated {as_user}{as_groups} to {event.verb} "
+        f"{_target(event)}{outcome}",
+        severity=severity,
+    )
 
 
 @dataclass(slots=True)
@@ -137,7 +142,8 @@ def forbidden_burst(event: AuditEvent, ctx: DetectContext) -> Iterator[Outcome]:
         return
     settings = ctx.settings
     bursts: BoundedMap[str, _Burst] = ctx.memo(
-        "forbidden-bursts", lambda: BoundedMap(settings.state_limit))
+        "forbidden-bursts", lambda: BoundedMap(settings.state_limit)
+    )
     user = event.username
     burst = bursts.get(user)
     if burst is None:
@@ -152,5 +158,7 @@ def forbidden_burst(event: AuditEvent, ctx: DetectContext) -> Iterator[Outcome]:
     if burst.last_alert is not None and now - burst.last_alert < settings.burst_window:
         return
     burst.last_alert = now
-    yield Hit(f"{user} was denied {len(burst.times)} times within {span:.0f}s "
-              f"(last: {event.verb} {_target(event)})")
+    yield Hit(
+        f"{user} was denied {len(burst.times)} times within {span:.0f}s "
+        f"(last: {event.verb} {_target(event)})"
+    )

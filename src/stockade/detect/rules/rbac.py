@@ -136,8 +136,10 @@ def wildcard_role(event: AuditEvent, ctx: DetectContext) -> Iterator[Outcome]:
     if ctx.settings.is_system(event.username):
         return  # remembered for bindings, but the control plane's own roles are not news
     shown = ", ".join(grants[:4]) + (f" and {len(grants) - 4} more" if len(grants) > 4 else "")
-    yield Hit(f"{event.username} {did(event.verb)} {key[0]} {_display(key)} with wildcard "
-              f"permissions: {shown}")
+    yield Hit(
+        f"{event.username} {did(event.verb)} {key[0]} {_display(key)} with wildcard "
+        f"permissions: {shown}"
+    )
 
 
 def _display(key: RoleKey) -> str:
@@ -187,8 +189,11 @@ def cluster_admin_binding(event: AuditEvent, ctx: DetectContext) -> Iterator[Out
     wildcard = state.wildcard_roles.get((role_kind, role_ns, role_name)) is True
     if not (privileged or wildcard):
         return
-    severity = Severity.CRITICAL if (
-        kind == "ClusterRoleBinding" and role_name == "cluster-admin") else None
+    severity = (
+        Severity.CRITICAL
+        if (kind == "ClusterRoleBinding" and role_name == "cluster-admin")
+        else None
+    )
     scope = "cluster-wide" if kind == "ClusterRoleBinding" else f"in namespace {event.namespace}"
     why = " (a role seen with wildcard permissions)" if wildcard and not privileged else ""
     target = f"{event.namespace}/{event.name}" if event.namespace else event.name

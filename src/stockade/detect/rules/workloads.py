@@ -51,8 +51,13 @@ WORKLOAD_KINDS = {
     "podtemplates": ("PodTemplate", "v1"),
 }
 WORKLOAD_RESOURCES = tuple((r, "") for r in WORKLOAD_KINDS)
-PRIVILEGE_RULES = ("privileged-container", "host-network", "host-pid", "host-ipc",
-                   "host-path-volume")
+PRIVILEGE_RULES = (
+    "privileged-container",
+    "host-network",
+    "host-pid",
+    "host-ipc",
+    "host-path-volume",
+)
 _CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
 ObjKey = tuple[str, str, str]  # (namespace, kind, name)
 
@@ -127,7 +132,8 @@ def privileged_workload(event: AuditEvent, ctx: DetectContext) -> Iterator[Outco
     hits, _ = run_rules(inventory, rules, RuleContext(inventory, config))
     findings = [Finding(rule.id, rule.meta.severity, v.message) for rule, _, v in hits]
     reported: BoundedMap[ObjKey, frozenset[str]] = ctx.memo(
-        "privileged-workload-reported", lambda: BoundedMap(ctx.settings.state_limit))
+        "privileged-workload-reported", lambda: BoundedMap(ctx.settings.state_limit)
+    )
     ns = resource.namespace or ""
     key: ObjKey = (ns, resource.kind, resource.name)
     if not findings:
@@ -148,8 +154,10 @@ def privileged_workload(event: AuditEvent, ctx: DetectContext) -> Iterator[Outco
     owned = f" (owned by {owner[1]} {owner[2]})" if owner is not None else ""
     target = f"{ns}/{resource.name}" if ns else resource.name
     details = "; ".join(f"{f.message} [{f.rule}]" for f in findings)
-    yield Hit(f"{event.username} {did(event.verb)} {resource.kind} {target}{owned}: {details}",
-              severity=worst if worst.rank > Severity.HIGH.rank else None)
+    yield Hit(
+        f"{event.username} {did(event.verb)} {resource.kind} {target}{owned}: {details}",
+        severity=worst if worst.rank > Severity.HIGH.rank else None,
+    )
 
 
 def _template_spec(kind: str, body: dict[str, Any]) -> dict[str, Any] | None:
@@ -232,7 +240,8 @@ def image_changed(event: AuditEvent, ctx: DetectContext) -> Iterator[Outcome]:
     """Compare the images a write sets with the images last seen for the workload."""
     kind = WORKLOAD_KINDS[event.resource][0]
     known: BoundedMap[ObjKey, dict[str, str]] = ctx.memo(
-        "workload-images", lambda: BoundedMap(ctx.settings.state_limit))
+        "workload-images", lambda: BoundedMap(ctx.settings.state_limit)
+    )
     if event.verb == "create" and kind == "Pod":
         # NOTE: controllers create pods by the thousand and pods rarely change image; keeping
         # their images would fill the state for little: pod patches carry the new image.
@@ -261,8 +270,10 @@ def image_changed(event: AuditEvent, ctx: DetectContext) -> Iterator[Outcome]:
             yield Unevaluated(no_body(event, "requestObject"))
             return
         if previous is None:
-            yield Unevaluated("previous images unknown: the workload was not created or "
-                              "changed earlier in this log")
+            yield Unevaluated(
+                "previous images unknown: the workload was not created or "
+                "changed earlier in this log"
+            )
             return
         changed = {n: i for n, i in after.items() if previous.get(n) != i}
         if not changed:
@@ -310,18 +321,24 @@ def ephemeral_container(event: AuditEvent, ctx: DetectContext) -> Iterator[Outco
                 break
     target = f"{event.namespace}/{event.name}" if event.namespace else event.name
     if not containers:
-        yield Hit(f"{event.username} added an ephemeral container to pod {target} "
-                  f"(body not logged at {event.level} level)")
+        yield Hit(
+            f"{event.username} added an ephemeral container to pod {target} "
+            f"(body not logged at {event.level} level)"
+        )
         return
     last = containers[-1]
     privileged = any(
-        isinstance(c.get("securityContext"), dict) and c["securityContext"].get("privileged")
-        is True for c in containers)
+        isinstance(c.get("securityContext"), dict)
+        and c["securityContext"].get("privileged") is True
+        for c in containers
+    )
     details = [f"image {last.get('image', '?')}"]
     if last.get("targetContainerName"):
         details.append(f"targeting {last['targetContainerName']!r}")
     if privileged:
         details.append("privileged")
-    yield Hit(f"{event.username} added ephemeral container {str(last.get('name', '?'))!r} "
-              f"({', '.join(details)}) to pod {target}",
-              severity=Severity.HIGH if privileged else None)
+    yield Hit(
+        f"{event.username} added ephemeral container {str(last.get('name', '?'))!r} "
+        f"({', '.join(details)}) to pod {target}",
+        severity=Severity.HIGH if privileged else None,
+    )

@@ -1,0 +1,78 @@
+"""Building RBAC objects for tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from stockade.inventory import Inventory, Origin, Resource
+
+API = "rbac.authorization.k8s.io/v1"
+
+
+def res(obj: dict[str, Any]) -> Resource:
+    """A resource from an object."""
+    return Resource.from_object(obj, Origin("test.yaml", line=1))
+
+
+def role(name: str, rules: list[dict[str, Any]], namespace: str | None = None,
+         labels: dict[str, str] | None = None, aggregate: list[dict[str, Any]] | None = None
+         ) -> Resource:
+    """A Role (with a namespace) or a ClusterRole."""
+    meta: dict[str, Any] = {"name": name, "labels": labels or {}}
+    if namespace:
+        meta["namespace"] = namespace
+    obj: dict[str, Any] = {"apiVersion": API, "kind": "Role" if namespace else "ClusterRole",
+                           "metadata": meta, "rules": rules}
+    if aggregate is not None:
+        obj["aggregationRule"] = {"clusterRoleSelectors": aggregate}
+    return res(obj)
+
+
+def binding(name: str, role_kind: str, role_name: str, subjects: list[dict[str, Any]],
+            namespace: str | None = None) -> Resource:
+    """A RoleBinding (with a namespace) or a ClusterRoleBinding."""
+    meta: dict[str, Any] = {"name": name}
+    if namespace:
+        meta["namespace"] = namespace
+    return res({
+        "apiVersion": API,
+        "kind": "RoleBinding" if namespace else "ClusterRoleBinding",
+        "metadata": meta,
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": role_kind, "name": role_name},
+        "subjects": subjects,
+    })
+
+
+def rule(verbs: str, resources: str, groups: str = "", names: str = "") -> dict[str, Any]:
+    """A rule from comma-separated fields (group ``core`` or empty = the core group)."""
+    out: dict[str, Any] = {
+        "verbs": verbs.split(","),
+        "resources": resources.split(","),
+        "apiGroups": ["" if g == "core" else g for g in (groups or "core").split(",")],
+    }
+    if names:
+        out["resourceNames"] = names.split(",")
+    return out
+
+
+def sa(name: str, namespace: str | None = None) -> dict[str, Any]:
+    """A ServiceAccount subject."""
+    out: dict[str, Any] = {"kind": "ServiceAccount", "name": name}
+    if namespace is not None:
+        out["namespace"] = namespace
+    return out
+
+
+def user(name: str) -> dict[str, Any]:
+    """A User subject."""
+    return {"kind": "User", "name": name, "apiGroup": "rbac.authorization.k8s.io"}
+
+
+def group(name: str) -> dict[str, Any]:
+    """A Group subject."""
+    return {"kind": "Group", "name": name, "apiGroup": "rbac.authorization.k8s.io"}
+
+
+def inv(*resources: Resource) -> Inventory:
+    """An inventory."""
+    return Inventory(resources)
