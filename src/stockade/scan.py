@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from stockade.controlplane.visibility import HARDENING_NEEDS, observe
@@ -29,7 +29,9 @@ from stockade.policy.config import Config
 from stockade.policy.waivers import apply_waivers
 from stockade.rules.catalogue import load_catalogue
 from stockade.rules.registry import Registry, Rule, RuleContext, Target
+from stockade.sources.coverage import UnreadableKind, not_evaluated_for
 from stockade.sources.files import LoadOptions, LoadResult, load_paths
+from stockade.sources.live import last_change
 from stockade.sources.locate import Locator
 
 FILE_CAPABILITIES = frozenset({"secret-values", "files"})
@@ -130,7 +132,14 @@ def run_rules(
     return hits, errors
 
 
-def _finding(rule: Rule, res: Resource, v: Violation, config: Config, line: int | None) -> Finding:
+def _finding(
+    rule: Rule,
+    res: Resource,
+    v: Violation,
+    config: Config,
+    line: int | None,
+    managed_by: dict[str, Any] | None = None,
+) -> Finding:
     meta = rule.meta
     severity = config.severity.get(meta.id, meta.severity)
     key = v.key if v.key is not None else stable_key(res.obj, v.path)
@@ -146,6 +155,7 @@ def _finding(rule: Rule, res: Resource, v: Violation, config: Config, line: int 
         frameworks=meta.frameworks,
         fingerprint=fingerprint(meta.id, res.ref, key),
         evidence=v.evidence,
+        managed_by=managed_by,
     )
 
 
@@ -173,8 +183,13 @@ def scan_inventory(
     settings: ScanSettings | None = None,
     *,
     texts: dict[str, str] | None = None,
+    unreadable: Sequence[UnreadableKind] = (),
 ) -> ScanResult:
-    """Run the catalogue over an inventory and return located, waived, sorted findings."""
+    """Run the catalogue over an inventory and return located, waived, sorted findings.
+
+    ``unreadable`` kinds (a cluster refused or lacks them) put every rule that reads them in
+    ``not_evaluated``: their findings on what was read are kept, but they never count as passing.
+    """
     settings = settings or ScanSettings()
     config = settings.config
     registry = settings.registry or load_catalogue()
@@ -209,10 +224,13 @@ def scan_inventory(
     not_evaluated += [
         NotEvaluated(tuple(ids), reason, "control-plane") for reason, ids in by_reason.items()
     ]
+    not_evaluated.extend(not_evaluated_for(runnable, unreadable))
     hits, errors = run_rules(inventory, runnable, ctx)
     lines = _lines(hits, texts or {}) if settings.locate else [h[1].origin.line for h in hits]
+    # Who last changed a live object, read from managedFields once per object.
+    managers = {id(res): last_change(res.obj) for _, res, _ in hits if res.origin.live}
     findings = [
-        _finding(rule, res, v, config, line)
+        _finding(rule, res, v, config, line, managers.get(id(res)))
         for (rule, res, v), line in zip(hits, lines, strict=True)
     ]
     resources = {id(res): res for _, res, _ in hits}
@@ -229,9 +247,19 @@ def scan_inventory(
     return result
 
 
-def scan_load_result(loaded: LoadResult, settings: ScanSettings | None = None) -> ScanResult:
-    """Scan what a loader produced, keeping its errors and counts."""
-    result = scan_inventory(Inventory(loaded.resources), settings, texts=loaded.texts)
+def scan_load_result(
+    loaded: LoadResult, settings: ScanSettings | None = None, inventory: Inventory | None = None
+) -> ScanResult:
+    """Scan what a loader produced (or its ``inventory``, already built), keeping its errors."""
+    settings = settings or ScanSettings()
+    if loaded.capabilities is not None:
+        settings = replace(settings, capabilities=loaded.capabilities)
+    result = scan_inventory(
+        inventory if inventory is not None else Inventory(loaded.resources),
+        settings,
+        texts=loaded.texts,
+        unreadable=loaded.unreadable,
+    )
     result.errors = [*loaded.errors, *result.errors]
     result.skipped_documents = loaded.skipped
     result.files = loaded.files

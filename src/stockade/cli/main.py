@@ -8,11 +8,13 @@ import typer
 
 from stockade import __version__
 from stockade.cli import detect as detect_cli
+from stockade.cli import inventory as inventory_cli
 from stockade.cli import net as net_cli
 from stockade.cli import pss as pss_cli
 from stockade.cli import rbac as rbac_cli
 from stockade.cli import rules as rules_cli
 from stockade.cli import scan as scan_cli
+from stockade.cli import snapshot as snapshot_cli
 from stockade.cli import webhook as webhook_cli
 from stockade.cli.errors import command
 
@@ -48,6 +50,8 @@ app.command("pss")(command(pss_cli.pss))
 app.add_typer(detect_cli.app, name="detect")
 app.add_typer(net_cli.app, name="net")
 app.add_typer(rbac_cli.app, name="rbac")
+app.command("snapshot")(command(snapshot_cli.snapshot))
+app.command("inventory")(command(inventory_cli.inventory))
 
 
 def main(argv: list[str] | None = None) -> None:

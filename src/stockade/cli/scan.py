@@ -10,6 +10,14 @@ import typer
 from rich.console import Console
 
 from stockade.cli.output import write_report
+from stockade.cli.source import (
+    CLUSTER,
+    CONTEXT,
+    KUBECONFIG,
+    NAMESPACE,
+    cluster_options,
+    cluster_progress,
+)
 from stockade.cli.table import render_table
 from stockade.errors import ConfigError, UsageError
 from stockade.policy.config import Config, load_config
@@ -17,8 +25,9 @@ from stockade.policy.gate import FAIL_ON_CHOICES, gate
 from stockade.report import OutputFormat, reporter_for
 from stockade.rules.catalogue import load_catalogue
 from stockade.scan import ScanSettings, scan_load_result
-from stockade.sources.files import DEFAULT_MAX_FILE_BYTES, LoadOptions, LoadResult, load_paths
+from stockade.sources.files import DEFAULT_MAX_FILE_BYTES, LoadOptions, LoadResult
 from stockade.sources.nodefiles import load_node
+from stockade.sources.select import load_inventory
 
 
 class ScanFormat(StrEnum):
@@ -57,7 +66,13 @@ def _merge_cli(
 
 
 def scan(
-    paths: list[str] = typer.Argument(None, help="Files, directories, globs, or - for stdin."),
+    paths: list[str] = typer.Argument(
+        None, help="Files, directories, globs, snapshots, or - for stdin."
+    ),
+    cluster: bool = CLUSTER,
+    context: str | None = CONTEXT,
+    namespace: list[str] = NAMESPACE,
+    kubeconfig: Path | None = KUBECONFIG,
     fmt: ScanFormat = typer.Option(ScanFormat.TABLE, "--format", "-f", help="Output format."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the report to a file."),
     fail_on: str | None = typer.Option(
@@ -87,11 +102,12 @@ def scan(
         help="Node root (/ on the node, or a copy): read static pods, kubelet config and flags.",
     ),
 ) -> int:
-    """Scan Kubernetes manifests and report security findings."""
-    if not paths and node is None:
+    """Scan Kubernetes manifests, a snapshot or a live cluster and report security findings."""
+    live = cluster_options(cluster, context, namespace, kubeconfig)
+    if not paths and live is None and node is None:
         raise UsageError(
             "nothing to scan",
-            "Give files or directories, e.g. `stockade scan k8s/`, or - for stdin.",
+            "Give files or directories, e.g. `stockade scan k8s/`, - for stdin, or --cluster.",
         )
     config, _ = load_config(config_path, paths or [])
     config = _merge_cli(config, fail_on, allowed_registry, disable, enable, skip_namespace)
@@ -103,10 +119,17 @@ def scan(
             "List the rules with `stockade rules list`.",
         )
     options = LoadOptions(max_file_bytes=max_file_size, render=not no_render)
-    loaded = load_paths(paths, options) if paths else LoadResult()
+    loaded, inventory = LoadResult(), None
+    if paths or live is not None:
+        with cluster_progress(live is not None) as observer:
+            source = load_inventory(paths or [], live, load_options=options, observer=observer)
+        loaded, inventory = source.loaded, source.inventory
     if node is not None:
         loaded.extend(load_node(node, options))
-    result = scan_load_result(loaded, ScanSettings(config=config, hardening=node is not None))
+        inventory = None  # rebuilt from everything loaded
+    result = scan_load_result(
+        loaded, ScanSettings(config=config, hardening=node is not None), inventory
+    )
     if fmt is ScanFormat.TABLE:
         if output is not None:
             with output.open("w", encoding="utf-8") as fh:

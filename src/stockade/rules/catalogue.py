@@ -16,6 +16,14 @@ def load_catalogue() -> Registry:
     import stockade.rules.controlplane
     import stockade.rules.kubelet
     import stockade.rules.network  # noqa: F401
-    from stockade.rules import general, images, rbac, secrets, services, workload  # noqa: F401
+    from stockade.rules import (  # noqa: F401
+        general,
+        images,
+        rbac,
+        rotation,
+        secrets,
+        services,
+        workload,
+    )
 
     return REGISTRY

@@ -20,6 +20,8 @@ from typing import Any
 from stockade.inventory.resource import Origin, Resource
 from stockade.model import ScanError
 from stockade.sources import render
+from stockade.sources.coverage import LIVE_CAPABILITIES, UnreadableKind
+from stockade.sources.snapshot import is_snapshot, read_snapshot
 from stockade.sources.yamlload import DecodeError, Document, load_json, load_yaml
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
@@ -38,6 +40,10 @@ class LoadResult:
     files: int = 0
     texts: dict[str, str] = field(default_factory=dict)
     """Text of sources that are not files on disk (stdin, rendered output), for line lookups."""
+    unreadable: list[UnreadableKind] = field(default_factory=list)
+    """Kinds a live source (a cluster, a snapshot) could not list."""
+    capabilities: frozenset[str] | None = None
+    """What the sources provide (`stockade.scan.ScanSettings.capabilities`); None = files only."""
 
     def extend(self, other: LoadResult) -> None:
         """Append another result (another source) to this one."""
@@ -46,6 +52,14 @@ class LoadResult:
         self.skipped += other.skipped
         self.files += other.files
         self.texts.update(other.texts)
+        self.unreadable.extend(other.unreadable)
+        if other.capabilities is not None:
+            # Mixed sources provide only what every one of them provides.
+            self.capabilities = (
+                other.capabilities
+                if self.capabilities is None
+                else self.capabilities & other.capabilities
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +214,12 @@ def config_name(file: str) -> str:
 
 def _decode(raw: bytes, display: str, opts: LoadOptions) -> LoadResult:
     name = display[:-3] if display.endswith(".gz") else display
+    if is_snapshot(raw):
+        # A snapshot is one machine-written document; the manifest size limit does not apply.
+        resources, errors, unreadable = read_snapshot(raw, display)
+        return LoadResult(
+            resources, errors, files=1, unreadable=unreadable, capabilities=LIVE_CAPABILITIES
+        )
     if len(raw) > opts.max_file_bytes:
         return _error(
             display,
@@ -241,18 +261,19 @@ def load_file(
     opts = opts or LoadOptions()
     shown = display or str(path)
     try:
-        size = path.stat().st_size
-        if size > opts.max_file_bytes:
+        with path.open("rb") as plain:
+            magic = plain.read(2)
+        opener = gzip.open if path.suffix == ".gz" or magic == b"\x1f\x8b" else open
+        with opener(path, "rb") as fh:
+            raw = fh.read(opts.max_file_bytes + 1)
+            if len(raw) > opts.max_file_bytes and is_snapshot(raw):
+                raw += fh.read()
+        if len(raw) > opts.max_file_bytes and not is_snapshot(raw):
             return _error(
                 shown,
-                f"file is {size:,} bytes, over the {opts.max_file_bytes:,}-byte limit",
+                f"file is over the {opts.max_file_bytes:,}-byte limit",
                 "Split the file, or raise the limit with --max-file-size.",
             )
-        if path.suffix == ".gz":
-            with gzip.open(path, "rb") as fh:
-                raw = fh.read(opts.max_file_bytes + 1)
-        else:
-            raw = path.read_bytes()
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         return _error(shown, f"cannot read file: {reason}", "Check the path and permissions.")
