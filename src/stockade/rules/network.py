@@ -9,7 +9,7 @@ reachability model (`stockade.network.NetworkModel`) is built once per scan thro
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from stockade.inventory import Inventory, Resource
 from stockade.model import Category, FieldPath, Severity, Violation
@@ -43,7 +43,20 @@ def _model(inv: Inventory, ctx: RuleContext) -> NetworkModel:
     return ctx.memo("network-model", lambda: NetworkModel(inv))
 
 
+def _looks_like_dashboard(labels: dict[str, str], images: Iterable[str | None]) -> bool:
+    if labels.get("k8s-app") == "kubernetes-dashboard":
+        return True
+    return any(image and any(marker in image for marker in _DASHBOARD_IMAGES) for image in images)
+
+
 def _dashboards(inv: Inventory, ctx: RuleContext) -> list[Exposure]:
+    # NOTE: most inventories hold no dashboard; look at the pod templates before paying for
+    # the reachability model and its exposure analysis.
+    if not any(
+        _looks_like_dashboard(pt.labels, (c.image for c in pt.containers()))
+        for pt in inv.pod_templates()
+    ):
+        return []
     model = _model(inv, ctx)
     return ctx.memo(
         "network-dashboard-exposure",
@@ -271,12 +284,7 @@ _INSECURE_FLAGS = ("--enable-skip-login", "--enable-insecure-login")
 
 
 def _is_dashboard(w: Workload) -> bool:
-    if w.labels.get("k8s-app") == "kubernetes-dashboard":
-        return True
-    return any(
-        c.image and any(marker in c.image for marker in _DASHBOARD_IMAGES)
-        for c in w.template.containers()
-    )
+    return _looks_like_dashboard(w.labels, (c.image for c in w.template.containers()))
 
 
 @rule(
