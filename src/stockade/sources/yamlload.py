@@ -10,6 +10,7 @@ before libyaml's recursive composer can overflow the C stack, and alias expansio
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -82,6 +83,24 @@ class DecodeError:
 
 
 _ANCHOR = re.compile(r"(?:^|[\s\[\{,:?-])&[^\s,\[\]\{\}]")
+_ALIAS = re.compile(r"(?:^|[\s\[\{,:?-])\*[^\s,\[\]\{\}]")
+
+FEW_ALIASES = 8
+"""A document with at most this many aliases cannot expand much (each alias at most multiplies
+what it names, and few aliases leave little room for nesting them), so its expansion is not
+measured; generated YAML often shares a label map or two this way."""
+
+
+def _alias_lines(text: str) -> list[int]:
+    """1-based lines of alias tokens, ascending."""
+    lines: list[int] = []
+    last_pos = 0
+    line = 1
+    for m in _ALIAS.finditer(text):
+        line += text.count("\n", last_pos, m.end())
+        last_pos = m.end()
+        lines.append(line)
+    return lines
 _DOC_START = re.compile(r"^---(?:[ \t].*)?$", re.MULTILINE)
 
 
@@ -180,7 +199,7 @@ def load_yaml(text: str) -> Iterator[Document | DecodeError]:
         if err is not None:
             yield err
             return
-    check_aliases = _ANCHOR.search(text) is not None
+    alias_lines = _alias_lines(text) if _ANCHOR.search(text) is not None else []
     offset_chars = 0
     offset_lines = 0
     index = 0
@@ -196,7 +215,8 @@ def load_yaml(text: str) -> Iterator[Document | DecodeError]:
                 start = node.start_mark.line + 1 + offset_lines
                 end = node.end_mark.line + 1 + offset_lines
                 data = loader.construct_document(node)
-                if check_aliases and expanded_size(data) > MAX_EXPANDED_NODES:
+                aliases = bisect_right(alias_lines, end) - bisect_left(alias_lines, start)
+                if aliases > FEW_ALIASES and expanded_size(data) > MAX_EXPANDED_NODES:
                     yield DecodeError(
                         start,
                         "document expands to more than "
