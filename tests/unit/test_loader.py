@@ -255,3 +255,20 @@ def test_kustomization_is_rendered_with_kubectl(tmp_path: Path) -> None:
 def test_bytes_loader_accepts_bom() -> None:
     out = load_bytes(b"\xef\xbb\xbf" + GOOD.encode(), "bom.yaml")
     assert [r.name for r in out.resources] == ["good"]
+
+
+def test_finding_lines_after_a_broken_document() -> None:
+    from tests.conftest import scan_text
+
+    text = (
+        GOOD
+        + "---\nkind: [unclosed\n---\n"
+        + "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: x}\nspec:\n"
+        + "  containers:\n    - name: c\n      image: nginx:1\n"
+        + "      securityContext:\n        privileged: true\n"
+    )
+    result = scan_text(text, only=["privileged-container"])
+    assert len(result.errors) == 1
+    (finding,) = result.findings
+    lines = text.splitlines()
+    assert lines[finding.location.line - 1].strip() == "privileged: true"

@@ -68,43 +68,68 @@ def line_of(text: str, path: Sequence[Any]) -> int | None:
 
 
 class Locator:
-    """Resolves (file, document span, path) to line numbers, reading each file once."""
+    """Resolves (file, document span, path) to line numbers, composing each file once."""
 
     def __init__(self, texts: dict[str, str] | None = None) -> None:
-        self._texts: dict[str, list[str] | None] = {}
-        if texts:
-            for name, text in texts.items():
-                self._texts[name] = text.splitlines(keepends=True)
-        self._nodes: dict[tuple[str, int], yaml.Node | None] = {}
+        self._given = dict(texts or {})
+        self._texts: dict[str, str | None] = {}
+        self._docs: dict[str, dict[int, tuple[yaml.Node, int]]] = {}
 
-    def _lines(self, file: str) -> list[str] | None:
+    def _text(self, file: str) -> str | None:
         if file not in self._texts:
-            try:
-                self._texts[file] = Path(file).read_text("utf-8-sig").splitlines(keepends=True)
-            except (OSError, UnicodeDecodeError):
-                self._texts[file] = None
+            text = self._given.get(file)
+            if text is None:
+                try:
+                    text = Path(file).read_text("utf-8-sig")
+                except (OSError, UnicodeDecodeError):
+                    text = None
+            self._texts[file] = text
         return self._texts[file]
+
+    def _documents(self, file: str) -> dict[int, tuple[yaml.Node, int]]:
+        """(root node, line offset) of the file's documents by 1-based first line."""
+        if file not in self._docs:
+            roots: dict[int, tuple[yaml.Node, int]] = {}
+            text = self._text(file)
+            if text is not None:
+                loader = _StructureLoader(text)
+                try:
+                    while loader.check_node():
+                        node = loader.get_node()
+                        if node is not None:
+                            roots[node.start_mark.line + 1] = (node, 0)
+                except yaml.YAMLError:
+                    pass  # documents after a broken one are composed one by one below
+                finally:
+                    loader.dispose()
+            self._docs[file] = roots
+        return self._docs[file]
+
+    def _compose_span(self, file: str, start: int, end: int) -> tuple[yaml.Node, int] | None:
+        text = self._text(file)
+        if text is None:
+            return None
+        chunk = text.splitlines(keepends=True)[start - 1 : end]
+        # The end mark can sit on the next document's "---" or "..." line.
+        while len(chunk) > 1 and chunk[-1].startswith(("---", "...")):
+            chunk.pop()
+        node = compose("".join(chunk))
+        if node is None:
+            return None
+        self._docs[file][start] = (node, start - 1)
+        return node, start - 1
 
     def line(self, file: str, start: int, end: int, path: FieldPath) -> int:
         """Line of ``path`` in the document spanning lines ``start``..``end`` (1-based)."""
-        key = (file, start)
-        if key not in self._nodes:
-            lines = self._lines(file)
-            node = None
-            if lines is not None and start >= 1:
-                chunk = lines[start - 1 : end]
-                # The end mark can sit on the next document's "---" or "..." line.
-                while len(chunk) > 1 and chunk[-1].startswith(("---", "...")):
-                    chunk.pop()
-                node = compose("".join(chunk))
-            self._nodes[key] = node
-        node = self._nodes[key]
-        if node is None:
+        found = self._documents(file).get(start)
+        if found is None and start >= 1:
+            found = self._compose_span(file, start, end)
+        if found is None:
             return start
-        return _walk(node, path) + start
+        node, offset = found
+        return _walk(node, path) + offset + 1
 
     def forget(self, file: str) -> None:
         """Drop cached text and nodes of a file once its findings are located."""
         self._texts.pop(file, None)
-        for key in [k for k in self._nodes if k[0] == file]:
-            del self._nodes[key]
+        self._docs.pop(file, None)
