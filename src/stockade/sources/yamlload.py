@@ -180,16 +180,35 @@ def _yaml_problem(exc: yaml.YAMLError, line_offset: int) -> DecodeError:
     )
 
 
-def _resume_offset(text: str, error_line: int | None) -> int | None:
-    """Character offset of the next ``---`` separator after the failing line, if any."""
-    if error_line is None:
-        return None
-    lines_before = 0
+def _separators(text: str) -> list[tuple[int, int]]:
+    """(character offset, 1-based line) of every ``---`` document separator."""
+    out: list[tuple[int, int]] = []
+    line, last = 1, 0
     for m in _DOC_START.finditer(text):
-        lines_before = text.count("\n", 0, m.start())
-        if lines_before + 1 > error_line:
-            return m.start()
-    return None
+        line += text.count("\n", last, m.start())
+        last = m.start()
+        out.append((m.start(), line))
+    return out
+
+
+def _resume_offset(text: str, seps: list[tuple[int, int]], after_line: int, after_offset: int) -> int | None:
+    """Where the document after the broken one starts.
+
+    The broken document begins after line ``after_line`` (the end of the last good one). Its own
+    ``---`` header, if it has one, is not where to resume: the separator after it is. The error
+    line itself is no guide: an unclosed flow collection swallows later separators.
+    """
+    candidates = [(off, line) for off, line in seps if line > after_line and off > after_offset]
+    if not candidates:
+        return None
+    first_off, first_line = candidates[0]
+    lines = text.splitlines()[after_line : first_line - 1]
+    has_content = any(
+        ln.strip() and not ln.lstrip().startswith(("#", "...", "---")) for ln in lines
+    )
+    if has_content:
+        return first_off
+    return candidates[1][0] if len(candidates) > 1 else None
 
 
 def load_yaml(text: str) -> Iterator[Document | DecodeError]:
@@ -203,6 +222,8 @@ def load_yaml(text: str) -> Iterator[Document | DecodeError]:
     offset_chars = 0
     offset_lines = 0
     index = 0
+    last_end = 0
+    seps: list[tuple[int, int]] | None = None
     while True:
         chunk = text[offset_chars:] if offset_chars else text
         loader = _Loader(chunk)
@@ -226,6 +247,7 @@ def load_yaml(text: str) -> Iterator[Document | DecodeError]:
                 else:
                     yield Document(data, index, start, end)
                 index += 1
+                last_end = end
         except yaml.YAMLError as exc:
             failed = _yaml_problem(exc, offset_lines)
         except (RecursionError, ValueError, TypeError, OverflowError) as exc:
@@ -238,11 +260,14 @@ def load_yaml(text: str) -> Iterator[Document | DecodeError]:
             return
         yield failed
         index += 1
-        resume = _resume_offset(chunk, None if failed.line is None else failed.line - offset_lines)
-        if resume is None or resume == 0:
+        if seps is None:
+            seps = _separators(text)
+        resume = _resume_offset(text, seps, last_end, offset_chars)
+        if resume is None or resume <= offset_chars:
             return
-        offset_lines += chunk.count("\n", 0, resume)
-        offset_chars += resume
+        offset_lines += text.count("\n", offset_chars, resume)
+        offset_chars = resume
+        last_end = offset_lines
 
 
 def load_json(text: str) -> Iterator[Document | DecodeError]:
