@@ -14,6 +14,7 @@ from typing import Any
 from stockade.controlplane.visibility import HARDENING_NEEDS, observe
 from stockade.inventory.index import Inventory
 from stockade.inventory.resource import Resource
+from stockade.memory import cyclic_gc_paused
 from stockade.model import (
     Finding,
     Location,
@@ -190,6 +191,17 @@ def scan_inventory(
     ``unreadable`` kinds (a cluster refused or lacks them) put every rule that reads them in
     ``not_evaluated``: their findings on what was read are kept, but they never count as passing.
     """
+    with cyclic_gc_paused():
+        return _scan_inventory(inventory, settings, texts=texts, unreadable=unreadable)
+
+
+def _scan_inventory(
+    inventory: Inventory,
+    settings: ScanSettings | None,
+    *,
+    texts: dict[str, str] | None,
+    unreadable: Sequence[UnreadableKind],
+) -> ScanResult:
     settings = settings or ScanSettings()
     config = settings.config
     registry = settings.registry or load_catalogue()

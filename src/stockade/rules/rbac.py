@@ -406,4 +406,3 @@ def rbac_default_sa_bound(inv: Inventory, ctx: RuleContext) -> Iterator[Violatio
                     key=f"{s.namespace}/{s.name}",
                     resource=b.resource,
                 )
-

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from stockade.inventory.resource import Origin, Resource
+from stockade.memory import cyclic_gc_paused
 from stockade.model import ScanError
 from stockade.sources import render
 from stockade.sources.coverage import LIVE_CAPABILITIES, UnreadableKind
@@ -312,6 +313,11 @@ def load_paths(
     paths: Iterable[str], opts: LoadOptions | None = None, stdin: bytes | None = None
 ) -> LoadResult:
     """Load every manifest below the given paths (``-`` reads stdin)."""
+    with cyclic_gc_paused():
+        return _load_paths(paths, opts, stdin)
+
+
+def _load_paths(paths: Iterable[str], opts: LoadOptions | None, stdin: bytes | None) -> LoadResult:
     opts = opts or LoadOptions()
     result = LoadResult()
     for arg in paths:

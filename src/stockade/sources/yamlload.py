@@ -101,6 +101,8 @@ def _alias_lines(text: str) -> list[int]:
         last_pos = m.end()
         lines.append(line)
     return lines
+
+
 _DOC_START = re.compile(r"^---(?:[ \t].*)?$", re.MULTILINE)
 
 
@@ -191,7 +193,9 @@ def _separators(text: str) -> list[tuple[int, int]]:
     return out
 
 
-def _resume_offset(text: str, seps: list[tuple[int, int]], after_line: int, after_offset: int) -> int | None:
+def _resume_offset(
+    text: str, seps: list[tuple[int, int]], after_line: int, after_offset: int
+) -> int | None:
     """Where the document after the broken one starts.
 
     The broken document begins after line ``after_line`` (the end of the last good one). Its own
