@@ -11,12 +11,14 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 FieldPath = tuple[str | int, ...]
 """A path into a Kubernetes object: ``("spec", "containers", 0, "image")``."""
 
 
+@lru_cache(maxsize=65_536)
 def render_path(path: FieldPath) -> str:
     """Render a field path the way kubectl explains fields: ``spec.containers[0].image``."""
     out: list[str] = []
