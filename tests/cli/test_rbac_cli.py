@@ -92,8 +92,19 @@ def test_who_can_json_contract(k8s: str) -> None:
 def test_who_can_with_defaults_resolves_default_roles(k8s: str) -> None:
     result = runner.invoke(
         app,
-        ["rbac", "who-can", "create", "pods/exec", "-n", "payments", k8s,
-         "--with-defaults", "v1.33", "-f", "json"],
+        [
+            "rbac",
+            "who-can",
+            "create",
+            "pods/exec",
+            "-n",
+            "payments",
+            k8s,
+            "--with-defaults",
+            "v1.33",
+            "-f",
+            "json",
+        ],
     )
     assert result.exit_code == 0, result.output
     names = {s["name"] for s in json.loads(result.stdout)["subjects"]}
@@ -142,7 +153,9 @@ def test_secrets_matrix_never_prints_values(k8s: str) -> None:
         assert result.exit_code == 0, result.output
         assert SECRET_VALUE not in result.output and "hunter2" not in result.output
     doc = json.loads(
-        runner.invoke(app, ["rbac", "secrets", k8s, "--with-defaults", "latest", "-f", "json"]).stdout
+        runner.invoke(
+            app, ["rbac", "secrets", k8s, "--with-defaults", "latest", "-f", "json"]
+        ).stdout
     )
     cells = {(c["identity"], c["secret"]): c for c in doc["access"]}
     assert cells[("serviceaccount:payments:api", "db-password")]["access"] == "direct"
@@ -154,14 +167,19 @@ def test_workloads(k8s: str) -> None:
     result = runner.invoke(app, ["rbac", "workloads", k8s, "-f", "json"])
     assert result.exit_code == 0
     [w] = json.loads(result.stdout)["workloads"]
-    assert (w["workload"], w["serviceAccount"], w["tokenMounted"]) == ("Deployment/api", "api", True)
+    assert (w["workload"], w["serviceAccount"], w["tokenMounted"]) == (
+        "Deployment/api",
+        "api",
+        True,
+    )
     assert w["secrets"] == ["payments/db-password"]
 
 
 def test_usage_and_input_errors(k8s: str, tmp_path: Path) -> None:
     assert runner.invoke(app, ["rbac", "who-can", "get", "secrets"]).exit_code == 2
-    bad_version = runner.invoke(app, ["rbac", "who-can", "get", "secrets", k8s,
-                                      "--with-defaults", "v1.2"])
+    bad_version = runner.invoke(
+        app, ["rbac", "who-can", "get", "secrets", k8s, "--with-defaults", "v1.2"]
+    )
     assert bad_version.exit_code == 2 and "v1.33" in bad_version.stderr
     broken = tmp_path / "broken.yaml"
     broken.write_text(

@@ -72,8 +72,9 @@ def test_sample(name: str) -> None:
         assert rule not in raised
     if name == "fal_01_003.json":
         assert result.events == 0
-        assert [(e.line, "not recognized as a k8s audit event" in e.message)
-                for e in result.errors] == [(1, True)]
+        assert [
+            (e.line, "not recognized as a k8s audit event" in e.message) for e in result.errors
+        ] == [(1, True)]
     else:
         assert result.errors == []
         assert result.events == facts["events"]

@@ -50,14 +50,15 @@ def event(
         "responseStatus": {"metadata": {}, "code": code},
         "requestReceivedTimestamp": time,
         "stageTimestamp": time,
-        "annotations": {"authorization.k8s.io/decision": "forbid" if code == 403 else "allow",
-                        "authorization.k8s.io/reason": ""},
+        "annotations": {
+            "authorization.k8s.io/decision": "forbid" if code == 403 else "allow",
+            "authorization.k8s.io/reason": "",
+        },
     }
     if annotations is not None:
         ev["annotations"] = annotations
     if resource is not None:
-        ref: dict[str, Any] = {"resource": resource, "apiGroup": group,
-                               "apiVersion": "v1"}
+        ref: dict[str, Any] = {"resource": resource, "apiGroup": group, "apiVersion": "v1"}
         if namespace:
             ref["namespace"] = namespace
         if name:
@@ -67,9 +68,13 @@ def event(
         ev["objectRef"] = ref
     if uri is None:
         base = f"/apis/{group}/v1" if group else "/api/v1"
-        uri = base + (f"/namespaces/{namespace}" if namespace else "") + (
-            f"/{resource}" if resource else "") + (f"/{name}" if name else "") + (
-            f"/{subresource}" if subresource else "")
+        uri = (
+            base
+            + (f"/namespaces/{namespace}" if namespace else "")
+            + (f"/{resource}" if resource else "")
+            + (f"/{name}" if name else "")
+            + (f"/{subresource}" if subresource else "")
+        )
     ev["requestURI"] = uri
     if request is not None:
         ev["requestObject"] = request
@@ -83,8 +88,9 @@ def event(
     return ev
 
 
-def run(*events: dict[str, Any], settings: DetectSettings | None = None) -> tuple[
-        list[Alert], Detector]:
+def run(
+    *events: dict[str, Any], settings: DetectSettings | None = None
+) -> tuple[list[Alert], Detector]:
     """Feed events to a detector with every built-in rule; alerts and the detector."""
     detector = Detector(builtin_rules(), settings)
     alerts: list[Alert] = []
@@ -98,13 +104,26 @@ def rules_of(alerts: list[Alert]) -> list[str]:
     return [a.rule for a in alerts]
 
 
-def pod(name: str = "web", *, privileged: bool = False, host_network: bool = False,
-        image: str = "nginx:1.27", owner: tuple[str, str] | None = None) -> dict[str, Any]:
+def pod(
+    name: str = "web",
+    *,
+    privileged: bool = False,
+    host_network: bool = False,
+    image: str = "nginx:1.27",
+    owner: tuple[str, str] | None = None,
+) -> dict[str, Any]:
     """A Pod object."""
     meta: dict[str, Any] = {"name": name, "namespace": "default"}
     if owner:
-        meta["ownerReferences"] = [{"apiVersion": "apps/v1", "kind": owner[0], "name": owner[1],
-                                    "uid": "u-1", "controller": True}]
+        meta["ownerReferences"] = [
+            {
+                "apiVersion": "apps/v1",
+                "kind": owner[0],
+                "name": owner[1],
+                "uid": "u-1",
+                "controller": True,
+            }
+        ]
     container: dict[str, Any] = {"name": "app", "image": image}
     if privileged:
         container["securityContext"] = {"privileged": True}
@@ -117,8 +136,12 @@ def pod(name: str = "web", *, privileged: bool = False, host_network: bool = Fal
 def deployment(name: str = "web", image: str = "nginx:1.27", **kw: Any) -> dict[str, Any]:
     """A Deployment whose template is `pod`."""
     template = pod(name, image=image, **kw)
-    return {"apiVersion": "apps/v1", "kind": "Deployment",
-            "metadata": {"name": name, "namespace": "default"},
-            "spec": {"selector": {"matchLabels": {"app": name}},
-                     "template": {"metadata": {"labels": {"app": name}},
-                                  "spec": template["spec"]}}}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "namespace": "default"},
+        "spec": {
+            "selector": {"matchLabels": {"app": name}},
+            "template": {"metadata": {"labels": {"app": name}}, "spec": template["spec"]},
+        },
+    }

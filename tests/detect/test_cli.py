@@ -22,8 +22,9 @@ def _log(tmp_path: Path, *events: dict[str, object], extra: bytes = b"") -> Path
     return path
 
 
-EXEC = event("create", "pods", namespace="p", name="w", subresource="exec", code=101,
-             stage="ResponseStarted")
+EXEC = event(
+    "create", "pods", namespace="p", name="w", subresource="exec", code=101, stage="ResponseStarted"
+)
 ANON = event("delete", "pods", namespace="p", name="w", user="system:anonymous")
 
 
@@ -54,13 +55,27 @@ def test_rules_listing_has_mitre_ids() -> None:
 
 def test_user_rules_and_disable(tmp_path: Path) -> None:
     rules = tmp_path / "rules.yaml"
-    rules.write_text(yaml.safe_dump({"rules": [{
-        "id": "any-exec", "title": "Exec", "remediation": "Review.", "severity": "critical",
-        "match": {"resources": ["pods/exec"]}, "stages": ["ResponseStarted"],
-        "condition": "verb == 'create'"}]}))
+    rules.write_text(
+        yaml.safe_dump(
+            {
+                "rules": [
+                    {
+                        "id": "any-exec",
+                        "title": "Exec",
+                        "remediation": "Review.",
+                        "severity": "critical",
+                        "match": {"resources": ["pods/exec"]},
+                        "stages": ["ResponseStarted"],
+                        "condition": "verb == 'create'",
+                    }
+                ]
+            }
+        )
+    )
     log = _log(tmp_path, EXEC)
-    result = runner.invoke(app, ["detect", str(log), "--rules", str(rules), "-f", "json",
-                                 "--disable", "audit-exec"])
+    result = runner.invoke(
+        app, ["detect", str(log), "--rules", str(rules), "-f", "json", "--disable", "audit-exec"]
+    )
     assert [a["rule"] for a in orjson.loads(result.stdout)["alerts"]] == ["any-exec"]
     assert result.exit_code == 1
 
@@ -68,6 +83,7 @@ def test_user_rules_and_disable(tmp_path: Path) -> None:
 @pytest.mark.parametrize("args", [["--disable", "no-such-rule"], ["--fail-on", "loud"]])
 def test_usage_errors(tmp_path: Path, args: list[str]) -> None:
     from stockade.cli.main import main
+
     with pytest.raises(SystemExit) as info:
         main(["detect", str(_log(tmp_path, EXEC)), *args])
     assert info.value.code == 2
@@ -75,8 +91,11 @@ def test_usage_errors(tmp_path: Path, args: list[str]) -> None:
 
 def test_example_audit_policy_never_logs_secret_bodies() -> None:
     """First match wins: secrets, configmaps and TokenRequests resolve to Metadata."""
-    policy = yaml.safe_load((Path(__file__).resolve().parents[2] / "docs" / "examples" /
-                             "audit-policy.yaml").read_text())
+    policy = yaml.safe_load(
+        (
+            Path(__file__).resolve().parents[2] / "docs" / "examples" / "audit-policy.yaml"
+        ).read_text()
+    )
 
     def level(group: str, resource: str, verb: str) -> str:
         for rule in policy["rules"]:
@@ -84,9 +103,9 @@ def test_example_audit_policy_never_logs_secret_bodies() -> None:
                 continue
             groups = rule.get("resources")
             if groups is None or any(
-                    g.get("group", "") == group and ("resources" not in g
-                                                     or resource in g["resources"])
-                    for g in groups):
+                g.get("group", "") == group and ("resources" not in g or resource in g["resources"])
+                for g in groups
+            ):
                 return str(rule["level"])
         return "None"
 
@@ -94,6 +113,5 @@ def test_example_audit_policy_never_logs_secret_bodies() -> None:
         for verb in ("get", "list", "create", "update", "patch"):
             assert level("", resource, verb) == "Metadata", (resource, verb)
     assert level("", "pods", "create") == "RequestResponse"
-    assert level("rbac.authorization.k8s.io", "clusterrolebindings", "patch") == \
-        "RequestResponse"
+    assert level("rbac.authorization.k8s.io", "clusterrolebindings", "patch") == "RequestResponse"
     assert level("", "pods/exec", "create") == "Metadata"

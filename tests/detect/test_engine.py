@@ -12,8 +12,18 @@ from stockade.detect import BUILTIN_IDS, builtin_rules, detect, read_lines
 
 from tests.detect.auditevents import event, rules_of, run
 
-ALERT_KEYS = {"rule", "severity", "time", "auditID", "user", "sourceIPs", "verb", "resource",
-              "mitre", "message"}
+ALERT_KEYS = {
+    "rule",
+    "severity",
+    "time",
+    "auditID",
+    "user",
+    "sourceIPs",
+    "verb",
+    "resource",
+    "mitre",
+    "message",
+}
 RESOURCE_KEYS = {"group", "resource", "subresource", "namespace", "name"}
 
 
@@ -34,20 +44,36 @@ def test_mitre_ids_agree_with_the_framework_mappings() -> None:
 
 
 def test_json_contract() -> None:
-    lines = [orjson.dumps(event("create", "pods", namespace="prod", name="web-1",
-                                subresource="exec", code=101, stage="ResponseStarted")),
-             b"{not json", b"",
-             orjson.dumps({"kind": "Event", "verb": "get"})]
+    lines = [
+        orjson.dumps(
+            event(
+                "create",
+                "pods",
+                namespace="prod",
+                name="web-1",
+                subresource="exec",
+                code=101,
+                stage="ResponseStarted",
+            )
+        ),
+        b"{not json",
+        b"",
+        orjson.dumps({"kind": "Event", "verb": "get"}),
+    ]
     doc = detect(read_lines(lines, "audit.log"), builtin_rules()).to_json()
     assert set(doc) == {"events", "alerts", "errors", "not_evaluated"}
     assert doc["events"] == 1
     alert = doc["alerts"][0]
     assert set(alert) == ALERT_KEYS and set(alert["resource"]) == RESOURCE_KEYS
     assert alert["mitre"] == ["T1609", "T1059"]
-    assert alert["resource"] == {"group": "", "resource": "pods", "subresource": "exec",
-                                 "namespace": "prod", "name": "web-1"}
-    assert [(e["line"], e["file"]) for e in doc["errors"]] == [(2, "audit.log"),
-                                                               (4, "audit.log")]
+    assert alert["resource"] == {
+        "group": "",
+        "resource": "pods",
+        "subresource": "exec",
+        "namespace": "prod",
+        "name": "web-1",
+    }
+    assert [(e["line"], e["file"]) for e in doc["errors"]] == [(2, "audit.log"), (4, "audit.log")]
     assert all(e["hint"] for e in doc["errors"])
 
 
@@ -63,12 +89,25 @@ def test_secret_body_values_never_reach_an_alert() -> None:
     names the request but never a value, raw or base64-encoded."""
     password = "s3cr3t-Pa55word!"
     encoded = base64.b64encode(password.encode()).decode()
-    secret = {"apiVersion": "v1", "kind": "Secret",
-              "metadata": {"name": "db-credentials", "namespace": "default"},
-              "data": {"password": encoded}, "stringData": {"token": "tok-abcdef-123456"}}
-    alerts, _ = run(event("create", "secrets", namespace="default", name="db-credentials",
-                          user="system:anonymous", groups=["system:unauthenticated"],
-                          request=secret, response=secret))
+    secret = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "db-credentials", "namespace": "default"},
+        "data": {"password": encoded},
+        "stringData": {"token": "tok-abcdef-123456"},
+    }
+    alerts, _ = run(
+        event(
+            "create",
+            "secrets",
+            namespace="default",
+            name="db-credentials",
+            user="system:anonymous",
+            groups=["system:unauthenticated"],
+            request=secret,
+            response=secret,
+        )
+    )
     assert rules_of(alerts) == ["audit-anonymous-allowed"]
     assert "db-credentials" in alerts[0].message
     text = orjson.dumps([a.to_json() for a in alerts]).decode()
@@ -77,11 +116,23 @@ def test_secret_body_values_never_reach_an_alert() -> None:
 
 
 def test_secret_list_response_values_are_redacted_too() -> None:
-    items = [{"kind": "Secret", "metadata": {"name": "db", "namespace": "a"},
-              "data": {"k": base64.b64encode(b"list-secret-value").decode()}}]
+    items = [
+        {
+            "kind": "Secret",
+            "metadata": {"name": "db", "namespace": "a"},
+            "data": {"k": base64.b64encode(b"list-secret-value").decode()},
+        }
+    ]
     listing = {"kind": "SecretList", "apiVersion": "v1", "items": items}
-    alerts, _ = run(event("list", "secrets", user="mallory", response=listing,
-                          impersonated={"username": "list-secret-value"}))
+    alerts, _ = run(
+        event(
+            "list",
+            "secrets",
+            user="mallory",
+            response=listing,
+            impersonated={"username": "list-secret-value"},
+        )
+    )
     assert sorted(rules_of(alerts)) == ["audit-impersonation", "audit-secret-access-anomaly"]
     for alert in alerts:
         assert "list-secret-value" not in alert.message
@@ -89,7 +140,15 @@ def test_secret_list_response_values_are_redacted_too() -> None:
 
 def test_disabled_rules_do_not_run() -> None:
     from stockade.detect import DetectSettings
-    ev = event("create", "pods", namespace="p", name="w", subresource="exec", code=101,
-               stage="ResponseStarted")
+
+    ev = event(
+        "create",
+        "pods",
+        namespace="p",
+        name="w",
+        subresource="exec",
+        code=101,
+        stage="ResponseStarted",
+    )
     alerts, _ = run(ev, settings=DetectSettings(disabled=("audit-exec",)))
     assert alerts == []

@@ -21,8 +21,11 @@ def _lines(*docs: object) -> bytes:
 
 def test_json_lines_with_a_malformed_line_keep_going(tmp_path: Path) -> None:
     path = tmp_path / "audit.log"
-    path.write_bytes(_lines(event("get", "pods")) + b'{"kind": "Event", "verb"\n\n'
-                     + _lines(event("list", "pods")))
+    path.write_bytes(
+        _lines(event("get", "pods"))
+        + b'{"kind": "Event", "verb"\n\n'
+        + _lines(event("list", "pods"))
+    )
     items = list(read_source(str(path)))
     assert [i.event.verb if i.event else None for i in items] == ["get", None, "list"]
     err = items[1].error
@@ -37,8 +40,11 @@ def test_gzip_is_detected_by_content(tmp_path: Path) -> None:
 
 
 def test_eventlist_on_one_line_and_pretty_printed(tmp_path: Path) -> None:
-    body = {"kind": "EventList", "apiVersion": "audit.k8s.io/v1",
-            "items": [event("get", "pods"), event("delete", "pods"), {"kind": "Pod"}]}
+    body = {
+        "kind": "EventList",
+        "apiVersion": "audit.k8s.io/v1",
+        "items": [event("get", "pods"), event("delete", "pods"), {"kind": "Pod"}],
+    }
     one = tmp_path / "batch.jsonl"
     one.write_bytes(orjson.dumps(body) + b"\n")
     pretty = tmp_path / "batch.json"
@@ -66,13 +72,16 @@ def test_missing_file_is_an_error_and_other_sources_still_read(tmp_path: Path) -
 
 def test_not_an_audit_event() -> None:
     from stockade.detect import read_lines
-    items = list(read_lines([b'{"apiVersion": "v1", "kind": "Pod"}', b"[1, 2]",
-                             b'{"kind": "Event"}'], "x"))
+
+    items = list(
+        read_lines([b'{"apiVersion": "v1", "kind": "Pod"}', b"[1, 2]", b'{"kind": "Event"}'], "x")
+    )
     assert [i.error.line for i in items if i.error] == [1, 2, 2, 3]
 
 
 def test_v1beta1_and_versionless_events_are_accepted() -> None:
     from stockade.detect import read_lines
+
     old = event("get", "pods")
     old["apiVersion"] = "audit.k8s.io/v1beta1"
     old["timestamp"] = "2018-10-25T13:58:49Z"

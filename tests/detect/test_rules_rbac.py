@@ -15,39 +15,63 @@ def binding(kind: str, role_kind: str, role: str, ns: str | None = None) -> dict
     meta: dict[str, Any] = {"name": "b1"}
     if ns:
         meta["namespace"] = ns
-    return {"apiVersion": f"{RBAC}/v1", "kind": kind, "metadata": meta,
-            "roleRef": {"apiGroup": RBAC, "kind": role_kind, "name": role},
-            "subjects": [{"kind": "ServiceAccount", "name": "ci", "namespace": "build"}]}
+    return {
+        "apiVersion": f"{RBAC}/v1",
+        "kind": kind,
+        "metadata": meta,
+        "roleRef": {"apiGroup": RBAC, "kind": role_kind, "name": role},
+        "subjects": [{"kind": "ServiceAccount", "name": "ci", "namespace": "build"}],
+    }
 
 
 def role(kind: str, rules: list[dict[str, Any]], name: str = "r1") -> dict[str, Any]:
-    return {"apiVersion": f"{RBAC}/v1", "kind": kind, "metadata": {"name": name},
-            "rules": rules}
+    return {"apiVersion": f"{RBAC}/v1", "kind": kind, "metadata": {"name": name}, "rules": rules}
 
 
 def test_clusterrolebinding_to_cluster_admin_is_critical() -> None:
-    alerts, _ = run(event("create", "clusterrolebindings", group=RBAC, name="b1",
-                          request=binding("ClusterRoleBinding", "ClusterRole", "cluster-admin")))
+    alerts, _ = run(
+        event(
+            "create",
+            "clusterrolebindings",
+            group=RBAC,
+            name="b1",
+            request=binding("ClusterRoleBinding", "ClusterRole", "cluster-admin"),
+        )
+    )
     assert rules_of(alerts) == ["audit-cluster-admin-binding"]
     assert alerts[0].severity is Severity.CRITICAL
     assert "ServiceAccount build/ci" in alerts[0].message
 
 
 def test_rolebinding_to_admin_clusterrole_alerts() -> None:
-    alerts, _ = run(event("create", "rolebindings", group=RBAC, namespace="team", name="b1",
-                          request=binding("RoleBinding", "ClusterRole", "admin", "team")))
+    alerts, _ = run(
+        event(
+            "create",
+            "rolebindings",
+            group=RBAC,
+            namespace="team",
+            name="b1",
+            request=binding("RoleBinding", "ClusterRole", "admin", "team"),
+        )
+    )
     assert rules_of(alerts) == ["audit-cluster-admin-binding"]
     assert alerts[0].severity is Severity.HIGH
     assert "in namespace team" in alerts[0].message
 
 
 def test_binding_to_a_role_seen_with_wildcards_alerts() -> None:
-    wild = role("ClusterRole", [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}],
-                name="everything")
+    wild = role(
+        "ClusterRole", [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}], name="everything"
+    )
     alerts, _ = run(
         event("create", "clusterroles", group=RBAC, name="everything", request=wild),
-        event("create", "clusterrolebindings", group=RBAC, name="b1",
-              request=binding("ClusterRoleBinding", "ClusterRole", "everything")),
+        event(
+            "create",
+            "clusterrolebindings",
+            group=RBAC,
+            name="b1",
+            request=binding("ClusterRoleBinding", "ClusterRole", "everything"),
+        ),
     )
     assert rules_of(alerts) == ["audit-wildcard-role", "audit-cluster-admin-binding"]
 
@@ -55,17 +79,37 @@ def test_binding_to_a_role_seen_with_wildcards_alerts() -> None:
 def test_patch_of_subjects_uses_the_response_object() -> None:
     patch = {"subjects": [{"kind": "User", "name": "mallory"}]}
     stored = binding("ClusterRoleBinding", "ClusterRole", "cluster-admin")
-    alerts, _ = run(event("patch", "clusterrolebindings", group=RBAC, name="cluster-admin",
-                          request=patch, response=stored))
+    alerts, _ = run(
+        event(
+            "patch",
+            "clusterrolebindings",
+            group=RBAC,
+            name="cluster-admin",
+            request=patch,
+            response=stored,
+        )
+    )
     assert rules_of(alerts) == ["audit-cluster-admin-binding"]
 
 
 def test_patch_without_response_of_a_known_binding_uses_remembered_role_ref() -> None:
     alerts, _ = run(
-        event("create", "clusterrolebindings", group=RBAC, name="b1", user="system:apiserver",
-              request=binding("ClusterRoleBinding", "ClusterRole", "cluster-admin")),
-        event("patch", "clusterrolebindings", group=RBAC, name="b1", level="Request",
-              request={"subjects": [{"kind": "User", "name": "mallory"}]}),
+        event(
+            "create",
+            "clusterrolebindings",
+            group=RBAC,
+            name="b1",
+            user="system:apiserver",
+            request=binding("ClusterRoleBinding", "ClusterRole", "cluster-admin"),
+        ),
+        event(
+            "patch",
+            "clusterrolebindings",
+            group=RBAC,
+            name="b1",
+            level="Request",
+            request={"subjects": [{"kind": "User", "name": "mallory"}]},
+        ),
     )
     assert rules_of(alerts) == ["audit-cluster-admin-binding"]
     assert "User mallory" in alerts[0].message
@@ -83,11 +127,23 @@ def test_binding_negatives() -> None:
     admin = binding("ClusterRoleBinding", "ClusterRole", "cluster-admin")
     alerts, _ = run(
         event("create", "clusterrolebindings", group=RBAC, name="b1", request=ok),
-        event("create", "clusterrolebindings", group=RBAC, name="b2", request=admin,
-              uri=f"/apis/{RBAC}/v1/clusterrolebindings?dryRun=All"),
+        event(
+            "create",
+            "clusterrolebindings",
+            group=RBAC,
+            name="b2",
+            request=admin,
+            uri=f"/apis/{RBAC}/v1/clusterrolebindings?dryRun=All",
+        ),
         event("create", "clusterrolebindings", group=RBAC, name="b3", request=admin, code=403),
-        event("create", "clusterrolebindings", group=RBAC, name="b4", request=admin,
-              user="system:apiserver"),
+        event(
+            "create",
+            "clusterrolebindings",
+            group=RBAC,
+            name="b4",
+            request=admin,
+            user="system:apiserver",
+        ),
         event("delete", "clusterrolebindings", group=RBAC, name="b5", request=admin),
     )
     assert alerts == []
@@ -101,16 +157,25 @@ def test_wildcard_role_variants() -> None:
         "groups": [{"apiGroups": ["*"], "resources": ["pods"], "verbs": ["get"]}],
     }
     for what, rules in cases.items():
-        alerts, _ = run(event("create", "roles", group=RBAC, namespace="dev", name="r1",
-                              request=role("Role", rules)))
+        alerts, _ = run(
+            event(
+                "create",
+                "roles",
+                group=RBAC,
+                namespace="dev",
+                name="r1",
+                request=role("Role", rules),
+            )
+        )
         assert rules_of(alerts) == ["audit-wildcard-role"], what
         assert "Role dev/r1" in alerts[0].message
 
 
 def test_wildcard_role_json_patch_adding_a_star() -> None:
     patch = [{"op": "add", "path": "/rules/0/verbs/-", "value": "*"}]
-    alerts, _ = run(event("patch", "clusterroles", group=RBAC, name="r1", level="Request",
-                          request=patch))
+    alerts, _ = run(
+        event("patch", "clusterroles", group=RBAC, name="r1", level="Request", request=patch)
+    )
     assert rules_of(alerts) == ["audit-wildcard-role"]
 
 
@@ -119,10 +184,22 @@ def test_wildcard_role_negatives() -> None:
     wild = role("ClusterRole", [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}])
     alerts, det = run(
         event("create", "clusterroles", group=RBAC, name="r1", request=narrow),
-        event("update", "clusterroles", group=RBAC, name="cluster-admin", request=wild,
-              user="system:apiserver"),
-        event("patch", "clusterroles", group=RBAC, name="r2", level="Request",
-              request={"metadata": {"labels": {"team": "a"}}}),
+        event(
+            "update",
+            "clusterroles",
+            group=RBAC,
+            name="cluster-admin",
+            request=wild,
+            user="system:apiserver",
+        ),
+        event(
+            "patch",
+            "clusterroles",
+            group=RBAC,
+            name="r2",
+            level="Request",
+            request={"metadata": {"labels": {"team": "a"}}},
+        ),
         event("create", "clusterroles", group=RBAC, name="r3", request=wild, code=409),
     )
     assert alerts == []

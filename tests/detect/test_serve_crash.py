@@ -37,19 +37,30 @@ def _certificate(tmp: Path) -> tuple[Path, Path]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "stockade-test")])
     now = dt.datetime.now(dt.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(minutes=5))
-            .not_valid_after(now + dt.timedelta(hours=1))
-            .add_extension(x509.SubjectAlternativeName(
-                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(hours=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
     cert_path, key_path = tmp / "tls.crt", tmp / "tls.key"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                           serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     return cert_path, key_path
 
 
@@ -64,10 +75,27 @@ def _start(cert: Path, key: Path, port: int, spool: Path) -> subprocess.Popen[by
     src = str(Path(__file__).resolve().parents[2] / "src")
     env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
     return subprocess.Popen(
-        [sys.executable, "-m", "stockade", "detect", "serve", "--tls-cert", str(cert),
-         "--tls-key", str(key), "--host", "127.0.0.1", "--port", str(port),
-         "--spool", str(spool)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+        [
+            sys.executable,
+            "-m",
+            "stockade",
+            "detect",
+            "serve",
+            "--tls-cert",
+            str(cert),
+            "--tls-key",
+            str(key),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--spool",
+            str(spool),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
 
 
 def _wait_ready(client: httpx.Client, url: str, proc: subprocess.Popen[bytes]) -> None:
@@ -84,14 +112,25 @@ def _wait_ready(client: httpx.Client, url: str, proc: subprocess.Popen[bytes]) -
 
 def _batch(n: int) -> tuple[list[str], bytes]:
     ids = [f"batch{n:03d}-event{i:03d}" for i in range(PER_BATCH)]
-    items = [event("create", "pods", namespace="p", name="w", subresource="exec", code=101,
-                   stage="ResponseStarted", audit_id=i) for i in ids]
-    return ids, orjson.dumps({"kind": "EventList", "apiVersion": "audit.k8s.io/v1",
-                              "items": items})
+    items = [
+        event(
+            "create",
+            "pods",
+            namespace="p",
+            name="w",
+            subresource="exec",
+            code=101,
+            stage="ResponseStarted",
+            audit_id=i,
+        )
+        for i in ids
+    ]
+    return ids, orjson.dumps({"kind": "EventList", "apiVersion": "audit.k8s.io/v1", "items": items})
 
 
 def test_sigkill_mid_load_then_restart_processes_every_acknowledged_event_once(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     cert, key = _certificate(tmp_path)
     spool = tmp_path / "spool"
     port = _free_port()
@@ -110,8 +149,11 @@ def test_sigkill_mid_load_then_restart_processes_every_acknowledged_event_once(
                     for n in range(worker, BATCHES, SENDERS):
                         ids, body = _batch(n)
                         try:
-                            answer = c.post(url + "/", content=body,
-                                            headers={"Content-Type": "application/json"})
+                            answer = c.post(
+                                url + "/",
+                                content=body,
+                                headers={"Content-Type": "application/json"},
+                            )
                         except httpx.TransportError:
                             return  # the receiver is gone: this batch was never acknowledged
                         if answer.status_code == 200:

@@ -17,8 +17,19 @@ from tests.detect.auditevents import event
 
 
 def _exec_batch(ids: list[str]) -> bytes:
-    items = [event("create", "pods", namespace="p", name="w", subresource="exec", code=101,
-                   stage="ResponseStarted", audit_id=i) for i in ids]
+    items = [
+        event(
+            "create",
+            "pods",
+            namespace="p",
+            name="w",
+            subresource="exec",
+            code=101,
+            stage="ResponseStarted",
+            audit_id=i,
+        )
+        for i in ids
+    ]
     return orjson.dumps({"kind": "EventList", "apiVersion": "audit.k8s.io/v1", "items": items})
 
 
@@ -35,8 +46,10 @@ def test_batches_are_processed_in_order_once(tmp_path: Path) -> None:
     assert spool.process_pending(_detector()) == 0
     alerts, commits = read_alert_log(tmp_path / "alerts.jsonl")
     assert [a["auditID"] for a in alerts] == ["a", "b", "c"]
-    assert commits == [{"batch": 1, "events": 2, "alerts": 2},
-                       {"batch": 2, "events": 1, "alerts": 1}]
+    assert commits == [
+        {"batch": 1, "events": 2, "alerts": 2},
+        {"batch": 2, "events": 1, "alerts": 1},
+    ]
     assert list((tmp_path / "incoming").iterdir()) == []
 
 

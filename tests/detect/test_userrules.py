@@ -40,16 +40,21 @@ def _run(text: str, *events: dict[str, object]) -> tuple[list[str], Detector]:
     det = Detector([*builtin_rules(), *parsed.rules], parsed.settings)
     out: list[str] = []
     for ev in events:
-        out.extend(f"{a.rule}|{a.severity}|{a.message}" for a in
-                   det.feed_event(AuditEvent.parse(ev)))
+        out.extend(
+            f"{a.rule}|{a.severity}|{a.message}" for a in det.feed_event(AuditEvent.parse(ev))
+        )
     return out, det
 
 
 def test_user_rule_fires_with_templated_message() -> None:
-    alerts, _ = _run(RULES, event("delete", "namespaces", name="prod", namespace="prod"),
-                     event("delete", "namespaces", name="x", namespace="x",
-                           user="system:kube-controller-manager"),
-                     event("delete", "pods", name="p", namespace="x"))
+    alerts, _ = _run(
+        RULES,
+        event("delete", "namespaces", name="prod", namespace="prod"),
+        event(
+            "delete", "namespaces", name="x", namespace="x", user="system:kube-controller-manager"
+        ),
+        event("delete", "pods", name="p", namespace="x"),
+    )
     assert alerts == ["namespace-deleted|high|alice deleted namespace prod"]
 
 
@@ -61,8 +66,12 @@ def test_settings_section_is_applied() -> None:
 
 
 def test_secret_data_is_invisible_to_conditions() -> None:
-    secret = {"kind": "Secret", "apiVersion": "v1", "metadata": {"name": "s"},
-              "data": {"password": "aHVudGVyMg=="}}
+    secret = {
+        "kind": "Secret",
+        "apiVersion": "v1",
+        "metadata": {"name": "s"},
+        "data": {"password": "aHVudGVyMg=="},
+    }
     alerts, _ = _run(RULES, event("create", "secrets", namespace="a", name="s", request=secret))
     assert alerts == []
 
@@ -72,20 +81,27 @@ def test_low_level_events_are_not_evaluated_by_user_rules() -> None:
     assert [e["rules"] for e in det.not_evaluated()] == [["secret-body-read"]]
 
 
-@pytest.mark.parametrize(("text", "needle"), [
-    ("rules: [{id: x, title: t, remediation: r, condition: 'verb =='}]", "invalid CEL"),
-    ("rules: [{id: x, title: t, remediation: r, condition: 'foo == 1'}]", "unknown variable"),
-    ("rules: [{id: Bad_Id, title: t, remediation: r, condition: 'true'}]", "kebab-case"),
-    ("rules: [{id: audit-exec, title: t, remediation: r, condition: 'true'}]", "already used"),
-    ("rules: [{id: x, title: t, remediation: r, condition: 'true', message: '{body}'}]",
-     "unknown field"),
-    ("rules: [{id: x, title: t, remediation: r, condition: 'true', mitre: [X1]}]", "ATT&CK"),
-    ("rules: [{id: x, title: t, condition: 'true'}]", "remediation is required"),
-    ("rules: [{id: x, title: t, remediation: r, condition: 'true', colour: red}]",
-     "unknown key"),
-    ("settings: {burst_treshold: 3}", "unknown setting"),
-    ("rules: [", "invalid YAML"),
-])
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("rules: [{id: x, title: t, remediation: r, condition: 'verb =='}]", "invalid CEL"),
+        ("rules: [{id: x, title: t, remediation: r, condition: 'foo == 1'}]", "unknown variable"),
+        ("rules: [{id: Bad_Id, title: t, remediation: r, condition: 'true'}]", "kebab-case"),
+        ("rules: [{id: audit-exec, title: t, remediation: r, condition: 'true'}]", "already used"),
+        (
+            "rules: [{id: x, title: t, remediation: r, condition: 'true', message: '{body}'}]",
+            "unknown field",
+        ),
+        ("rules: [{id: x, title: t, remediation: r, condition: 'true', mitre: [X1]}]", "ATT&CK"),
+        ("rules: [{id: x, title: t, condition: 'true'}]", "remediation is required"),
+        (
+            "rules: [{id: x, title: t, remediation: r, condition: 'true', colour: red}]",
+            "unknown key",
+        ),
+        ("settings: {burst_treshold: 3}", "unknown setting"),
+        ("rules: [", "invalid YAML"),
+    ],
+)
 def test_bad_rule_files_are_config_errors(text: str, needle: str) -> None:
     with pytest.raises(ConfigError) as info:
         parse_rules(text, "rules.yaml", set(BUILTIN_IDS))
@@ -114,12 +130,18 @@ def test_example_rules_in_docs_load(tmp_path: Path) -> None:
 
 def test_example_macro_condition_fires_on_a_privileged_pod() -> None:
     from tests.detect.auditevents import pod
+
     example = Path(__file__).resolve().parents[2] / "docs" / "examples" / "detect-rules.yaml"
     text = example.read_text()
-    alerts, _ = _run(text, event("create", "pods", namespace="d", name="p",
-                                 request=pod("p", privileged=True)),
-                     event("create", "pods", namespace="d", name="q", request=pod("q")),
-                     event("create", "cronjobs", namespace="kube-system", name="c"))
+    alerts, _ = _run(
+        text,
+        event("create", "pods", namespace="d", name="p", request=pod("p", privileged=True)),
+        event("create", "pods", namespace="d", name="q", request=pod("q")),
+        event("create", "cronjobs", namespace="kube-system", name="c"),
+    )
     fired = sorted({a.split("|")[0] for a in alerts})
-    assert fired == ["audit-privileged-workload", "cronjob-created-in-kube-system",
-                     "privileged-pod-by-person"]
+    assert fired == [
+        "audit-privileged-workload",
+        "cronjob-created-in-kube-system",
+        "privileged-pod-by-person",
+    ]

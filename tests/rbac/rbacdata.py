@@ -14,33 +14,52 @@ def res(obj: dict[str, Any]) -> Resource:
     return Resource.from_object(obj, Origin("test.yaml", line=1))
 
 
-def role(name: str, rules: list[dict[str, Any]], namespace: str | None = None,
-         labels: dict[str, str] | None = None, aggregate: list[dict[str, Any]] | None = None
-         ) -> Resource:
+def role(
+    name: str,
+    rules: list[dict[str, Any]],
+    namespace: str | None = None,
+    labels: dict[str, str] | None = None,
+    aggregate: list[dict[str, Any]] | None = None,
+) -> Resource:
     """A Role (with a namespace) or a ClusterRole."""
     meta: dict[str, Any] = {"name": name, "labels": labels or {}}
     if namespace:
         meta["namespace"] = namespace
-    obj: dict[str, Any] = {"apiVersion": API, "kind": "Role" if namespace else "ClusterRole",
-                           "metadata": meta, "rules": rules}
+    obj: dict[str, Any] = {
+        "apiVersion": API,
+        "kind": "Role" if namespace else "ClusterRole",
+        "metadata": meta,
+        "rules": rules,
+    }
     if aggregate is not None:
         obj["aggregationRule"] = {"clusterRoleSelectors": aggregate}
     return res(obj)
 
 
-def binding(name: str, role_kind: str, role_name: str, subjects: list[dict[str, Any]],
-            namespace: str | None = None) -> Resource:
+def binding(
+    name: str,
+    role_kind: str,
+    role_name: str,
+    subjects: list[dict[str, Any]],
+    namespace: str | None = None,
+) -> Resource:
     """A RoleBinding (with a namespace) or a ClusterRoleBinding."""
     meta: dict[str, Any] = {"name": name}
     if namespace:
         meta["namespace"] = namespace
-    return res({
-        "apiVersion": API,
-        "kind": "RoleBinding" if namespace else "ClusterRoleBinding",
-        "metadata": meta,
-        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": role_kind, "name": role_name},
-        "subjects": subjects,
-    })
+    return res(
+        {
+            "apiVersion": API,
+            "kind": "RoleBinding" if namespace else "ClusterRoleBinding",
+            "metadata": meta,
+            "roleRef": {
+                "apiGroup": "rbac.authorization.k8s.io",
+                "kind": role_kind,
+                "name": role_name,
+            },
+            "subjects": subjects,
+        }
+    )
 
 
 def rule(verbs: str, resources: str, groups: str = "", names: str = "") -> dict[str, Any]:

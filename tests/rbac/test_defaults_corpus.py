@@ -33,11 +33,14 @@ def test_bootstrap_policy_is_clean_and_answers_system_identities() -> None:
     assert not idx.allows(anon, Request("get", path="/apis"))
     alice = Identity.user("alice")
     assert idx.allows(alice, Request("get", path="/apis/apps"))
-    assert idx.allows(alice, Request("create", "selfsubjectaccessreviews",
-                                     api_group="authorization.k8s.io"))
+    assert idx.allows(
+        alice, Request("create", "selfsubjectaccessreviews", api_group="authorization.k8s.io")
+    )
     assert not idx.allows(alice, Request("get", "secrets", namespace="default"))
     # admin ⊇ edit ⊇ view through aggregation
-    admin, edit, view = (idx.roles[("ClusterRole", None, n)].rules for n in ("admin", "edit", "view"))
+    admin, edit, view = (
+        idx.roles[("ClusterRole", None, n)].rules for n in ("admin", "edit", "view")
+    )
     assert set(view) < set(edit) < set(admin)
     assert "Group system:masters" in _names(idx.who_can("get", "secrets", "kube-system"))
 
@@ -67,30 +70,42 @@ def test_kube_prometheus_secret_readers(kube_prometheus: Inventory) -> None:
         "ServiceAccount monitoring/prometheus-operator",
     }
     assert _names(idx.who_can("get", "secrets", ALL_NAMESPACES)) == {
-        "Group system:masters", "ServiceAccount monitoring/prometheus-operator"}
+        "Group system:masters",
+        "ServiceAccount monitoring/prometheus-operator",
+    }
     # Role default/prometheus-k8s grants pods and services, not secrets.
     answer = idx.who_can("get", "pods", "default")
     assert "ServiceAccount monitoring/prometheus-k8s" in _names(answer)
     assert "ServiceAccount monitoring/prometheus-k8s" not in _names(
-        idx.who_can("get", "secrets", "default"))
+        idx.who_can("get", "secrets", "default")
+    )
     # Nobody but system:masters reaches the kubelet API.
     assert _names(idx.who_can("get", "nodes", None, subresource="proxy")) == {
-        "Group system:masters"}
+        "Group system:masters"
+    }
 
 
 def test_kube_prometheus_bindings_to_default_roles(kube_prometheus: Inventory) -> None:
     idx = build_index(kube_prometheus)
     assert sorted(b.name for b in idx.unresolved) == [
-        "resource-metrics-auth-reader", "resource-metrics:system:auth-delegator"]
+        "resource-metrics-auth-reader",
+        "resource-metrics:system:auth-delegator",
+    ]
     full = build_index(with_defaults(kube_prometheus, "v1.33"))
     assert full.unresolved == []
     adapter = Identity.service_account("monitoring", "prometheus-adapter")
-    assert full.allows(adapter, Request("create", "tokenreviews",
-                                        api_group="authentication.k8s.io"))
-    assert full.allows(adapter, Request("get", "configmaps", namespace="kube-system",
-                                        name="extension-apiserver-authentication"))
-    assert not full.allows(adapter, Request("get", "configmaps", namespace="kube-system",
-                                            name="other"))
+    assert full.allows(
+        adapter, Request("create", "tokenreviews", api_group="authentication.k8s.io")
+    )
+    assert full.allows(
+        adapter,
+        Request(
+            "get", "configmaps", namespace="kube-system", name="extension-apiserver-authentication"
+        ),
+    )
+    assert not full.allows(
+        adapter, Request("get", "configmaps", namespace="kube-system", name="other")
+    )
     # system:aggregated-metrics-reader aggregates into the default view role
     view = full.roles[("ClusterRole", None, "view")]
     assert any("metrics.k8s.io" in r.api_groups for r in view.rules)

@@ -15,15 +15,31 @@ from tests.rbac.rbacdata import binding, group, inv, role, sa, user
 NAMESPACES = ["a", "b", "c"]
 VERBS = ["get", "list", "create", "escalate", "*"]
 GROUPS = ["", "apps", "*"]
-RESOURCES = ["pods", "pods/exec", "pods/*", "secrets", "deployments", "deployments/scale",
-             "*/scale", "*", "nodes", "nodes/proxy"]
+RESOURCES = [
+    "pods",
+    "pods/exec",
+    "pods/*",
+    "secrets",
+    "deployments",
+    "deployments/scale",
+    "*/scale",
+    "*",
+    "nodes",
+    "nodes/proxy",
+]
 NAMES = ["x", "y"]
 URLS = ["/healthz", "/healthz/*", "/metrics", "*"]
 SUBJECTS: list[dict[str, Any]] = [
-    user("u0"), user("u1"), user("system:serviceaccount:a:s0"),
-    group("g0"), group("system:authenticated"), group("system:serviceaccounts"),
+    user("u0"),
+    user("u1"),
+    user("system:serviceaccount:a:s0"),
+    group("g0"),
+    group("system:authenticated"),
+    group("system:serviceaccounts"),
     group("system:serviceaccounts:b"),
-    sa("s0", "a"), sa("s1", "b"), sa("s2"),  # s2: namespace from the RoleBinding
+    sa("s0", "a"),
+    sa("s1", "b"),
+    sa("s2"),  # s2: namespace from the RoleBinding
 ]
 LABELS = [{"agg": "one"}, {"agg": "two"}, {}]
 
@@ -58,8 +74,9 @@ def _generate(seed: int) -> list[Any]:
     for i in range(10):
         subjects = rng.sample(SUBJECTS, rng.randint(1, 3))
         if rng.random() < 0.3:
-            subjects = [s for s in subjects if not (s["kind"] == "ServiceAccount"
-                                                    and "namespace" not in s)]
+            subjects = [
+                s for s in subjects if not (s["kind"] == "ServiceAccount" and "namespace" not in s)
+            ]
             objs.append(binding(f"crb{i}", "ClusterRole", rng.choice(cluster_roles), subjects))
         else:
             ns = rng.choice(NAMESPACES)
@@ -70,11 +87,15 @@ def _generate(seed: int) -> list[Any]:
 
 # ---- the independent authorizer ------------------------------------------------------------
 
+
 def _effective_cluster_rules(objs: list[Any]) -> dict[str, list[dict[str, Any]]]:
     crs = {o.name: o.obj for o in objs if o.kind == "ClusterRole"}
     rules = {n: list(o.get("rules") or []) for n, o in crs.items()}
-    aggregated = {n: o["aggregationRule"]["clusterRoleSelectors"]
-                  for n, o in crs.items() if "aggregationRule" in o}
+    aggregated = {
+        n: o["aggregationRule"]["clusterRoleSelectors"]
+        for n, o in crs.items()
+        if "aggregationRule" in o
+    }
     for n in aggregated:
         rules[n] = []
     for _ in range(len(crs) + 1):
@@ -82,8 +103,9 @@ def _effective_cluster_rules(objs: list[Any]) -> dict[str, list[dict[str, Any]]]
             new: list[dict[str, Any]] = []
             for m, o in crs.items():
                 labels = o["metadata"].get("labels") or {}
-                if m != n and any(all(labels.get(k) == v for k, v in s["matchLabels"].items())
-                                  for s in selectors):
+                if m != n and any(
+                    all(labels.get(k) == v for k, v in s["matchLabels"].items()) for s in selectors
+                ):
                     new.extend(r for r in rules[m] if r not in new)
             rules[n] = new
     return rules
@@ -122,8 +144,9 @@ def _applies(subject: dict[str, Any], username: str, groups: list[str], ns: str 
 _CACHE: list[tuple[list[Any], dict[str, list[dict[str, Any]]]]] = []
 
 
-def brute_allows(objs: list[Any], username: str, groups: list[str], req: Request,
-                 namespace: str | None) -> bool:
+def brute_allows(
+    objs: list[Any], username: str, groups: list[str], req: Request, namespace: str | None
+) -> bool:
     """The RBAC authorizer, evaluated binding by binding."""
     # Aggregation is computed once per generated inventory (the cache holds the list itself,
     # so a new list is never mistaken for an old one).
@@ -142,8 +165,11 @@ def brute_allows(objs: list[Any], username: str, groups: list[str], req: Request
         if not scope_ok:
             continue
         ref = o.obj["roleRef"]
-        rules = (cluster_rules.get(ref["name"]) if ref["kind"] == "ClusterRole"
-                 else ns_rules.get((bns, ref["name"])))
+        rules = (
+            cluster_rules.get(ref["name"])
+            if ref["kind"] == "ClusterRole"
+            else ns_rules.get((bns, ref["name"]))
+        )
         if rules is None:
             continue
         if not any(_applies(s, username, groups, bns) for s in o.obj["subjects"]):
@@ -163,15 +189,31 @@ def _literal(subject: dict[str, Any], bns: str | None) -> tuple[str, list[str]]:
 
 def _random_request(rng: random.Random) -> tuple[Request, str | None]:
     if rng.random() < 0.1:
-        return Request(rng.choice(["get", "post"]), path=rng.choice(
-            ["/healthz", "/healthz/etcd", "/metrics", "/other"])), None
+        return Request(
+            rng.choice(["get", "post"]),
+            path=rng.choice(["/healthz", "/healthz/etcd", "/metrics", "/other"]),
+        ), None
     resource, _, sub = rng.choice(
-        ["pods", "pods/exec", "secrets", "deployments", "deployments/scale", "nodes/proxy",
-         "pods/*", "services"]).partition("/")
+        [
+            "pods",
+            "pods/exec",
+            "secrets",
+            "deployments",
+            "deployments/scale",
+            "nodes/proxy",
+            "pods/*",
+            "services",
+        ]
+    ).partition("/")
     ns = rng.choice([*NAMESPACES, None, ALL_NAMESPACES])
-    req = Request(rng.choice(["get", "list", "create", "escalate", "delete"]), resource, sub,
-                  rng.choice(["", "apps"]), rng.choice(["", "x", "y"]),
-                  None if ns == ALL_NAMESPACES else ns)
+    req = Request(
+        rng.choice(["get", "list", "create", "escalate", "delete"]),
+        resource,
+        sub,
+        rng.choice(["", "apps"]),
+        rng.choice(["", "x", "y"]),
+        None if ns == ALL_NAMESPACES else ns,
+    )
     return req, ns
 
 
@@ -200,8 +242,9 @@ def test_who_can_equals_brute_force(seed: int) -> None:
             answer = idx.who_can_request(req)
         else:
             # ask with the namespace as given; the index must not drop it for these resources
-            answer = idx.who_can_request(Request(req.verb, req.resource, req.subresource,
-                                                 req.api_group, req.name, ns))
+            answer = idx.who_can_request(
+                Request(req.verb, req.resource, req.subresource, req.api_group, req.name, ns)
+            )
         got = {(a.subject.kind, a.subject.name, a.subject.namespace) for a in answer}
         got.discard(("Group", "system:masters", None))
         expected = {k for k, (u, g) in subjects.items() if brute_allows(objs, u, g, req, ns)}
@@ -213,9 +256,13 @@ def test_allows_equals_brute_force_for_full_identities(seed: int) -> None:
     objs = _generate(seed)
     idx = build_index(inv(*objs))
     identities = [
-        Identity.service_account("a", "s0"), Identity.service_account("b", "s1"),
-        Identity.service_account("c", "s2"), Identity.user("u0", ("g0",)),
-        Identity.user("u1"), Identity.user("system:anonymous"), Identity.group("g0"),
+        Identity.service_account("a", "s0"),
+        Identity.service_account("b", "s1"),
+        Identity.service_account("c", "s2"),
+        Identity.user("u0", ("g0",)),
+        Identity.user("u1"),
+        Identity.user("system:anonymous"),
+        Identity.group("g0"),
     ]
     rng = random.Random(seed * 104729)
     for _ in range(40):

@@ -14,21 +14,44 @@ SECRET_VALUE = "c3VwZXItc2VjcmV0LXZhbHVl"
 
 
 def _secret(name: str, ns: str) -> Any:
-    return res({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name, "namespace": ns},
-                "data": {"password": SECRET_VALUE}})
+    return res(
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": name, "namespace": ns},
+            "data": {"password": SECRET_VALUE},
+        }
+    )
 
 
-def _pod(name: str, ns: str, secret: str, sa_name: str = "default",
-         automount: bool | None = None) -> Any:
+def _pod(
+    name: str, ns: str, secret: str, sa_name: str = "default", automount: bool | None = None
+) -> Any:
     spec: dict[str, Any] = {
         "serviceAccountName": sa_name,
-        "containers": [{"name": "c", "image": "x", "env": [
-            {"name": "P", "valueFrom": {"secretKeyRef": {"name": secret, "key": "password"}}}]}],
+        "containers": [
+            {
+                "name": "c",
+                "image": "x",
+                "env": [
+                    {
+                        "name": "P",
+                        "valueFrom": {"secretKeyRef": {"name": secret, "key": "password"}},
+                    }
+                ],
+            }
+        ],
     }
     if automount is not None:
         spec["automountServiceAccountToken"] = automount
-    return res({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": ns},
-                "spec": spec})
+    return res(
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": name, "namespace": ns},
+            "spec": spec,
+        }
+    )
 
 
 def _matrix(*objs: Any) -> dict[tuple[str, str], tuple[str, tuple[str, ...]]]:
@@ -41,7 +64,9 @@ def _matrix(*objs: Any) -> dict[tuple[str, str], tuple[str, tuple[str, ...]]]:
 
 def test_direct_access_by_list_get_and_resource_name() -> None:
     m = _matrix(
-        _secret("db", "p"), _secret("api", "p"), _secret("other", "q"),
+        _secret("db", "p"),
+        _secret("api", "p"),
+        _secret("other", "q"),
         role("lister", [rule("list", "secrets")]),
         role("one", [rule("get", "secrets", names="db")], namespace="p"),
         binding("l", "ClusterRole", "lister", [user("alice")], "p"),
@@ -56,14 +81,21 @@ def test_direct_access_by_list_get_and_resource_name() -> None:
 
 def test_indirect_paths_each_named() -> None:
     objs = [
-        _secret("db", "p"), _pod("web", "p", "db"), _secret("unused", "p"),
+        _secret("db", "p"),
+        _pod("web", "p", "db"),
+        _secret("unused", "p"),
         role("creator", [rule("create", "pods")]),
         role("deployer", [rule("patch", "deployments", groups="apps")]),
         role("exec", [rule("create", "pods/exec")]),
         role("imp", [rule("impersonate", "users")]),
         role("esc", [rule("escalate", "roles", groups="rbac.authorization.k8s.io")]),
-        role("binder", [rule("bind", "clusterroles", groups="rbac.authorization.k8s.io"),
-                        rule("create", "rolebindings", groups="rbac.authorization.k8s.io")]),
+        role(
+            "binder",
+            [
+                rule("bind", "clusterroles", groups="rbac.authorization.k8s.io"),
+                rule("create", "rolebindings", groups="rbac.authorization.k8s.io"),
+            ],
+        ),
         role("proxy", [rule("get", "nodes/proxy")]),
         role("token", [rule("create", "serviceaccounts/token")]),
         role("reader", [rule("get", "secrets")]),
@@ -79,9 +111,13 @@ def test_indirect_paths_each_named() -> None:
     ]
     m = _matrix(*objs)
     expected = {
-        "user:creator": "create-pods", "user:deployer": "write-workloads",
-        "user:execer": "exec into web", "user:impersonator": "impersonate",
-        "user:escalator": "escalate", "user:binder": "bind", "user:proxier": "node-proxy",
+        "user:creator": "create-pods",
+        "user:deployer": "write-workloads",
+        "user:execer": "exec into web",
+        "user:impersonator": "impersonate",
+        "user:escalator": "escalate",
+        "user:binder": "bind",
+        "user:proxier": "node-proxy",
         "user:minter": "token-create",
     }
     for ident, path in expected.items():
@@ -102,15 +138,23 @@ def test_masters_and_groups_in_the_matrix() -> None:
         binding("g", "ClusterRole", "reader", [group("readers")]),
     )
     root = Identity.user("root", ("system:masters",))
-    cells = list(secret_matrix(build_index(inventory), inventory,
-                               [root, Identity.group("readers"), Identity.user("nobody")]))
+    cells = list(
+        secret_matrix(
+            build_index(inventory),
+            inventory,
+            [root, Identity.group("readers"), Identity.user("nobody")],
+        )
+    )
     assert [(c.identity.display(), c.access) for c in cells] == [
-        ("user:root", "direct"), ("group:readers", "direct")]
+        ("user:root", "direct"),
+        ("group:readers", "direct"),
+    ]
 
 
 def test_no_secret_value_in_matrix_or_workloads() -> None:
     inventory = inv(
-        _secret("db", "p"), _pod("web", "p", "db", "api"),
+        _secret("db", "p"),
+        _pod("web", "p", "db", "api"),
         role("reader", [rule("get", "secrets")]),
         binding("b", "ClusterRole", "reader", [sa("api", "p")], "p"),
     )
@@ -123,8 +167,10 @@ def test_no_secret_value_in_matrix_or_workloads() -> None:
 
 def test_workload_view_follows_service_account_and_automount() -> None:
     inventory = inv(
-        _secret("db", "p"), _pod("web", "p", "db", "api"),
-        _pod("batch", "p", "db", "api", automount=False), _pod("idle", "p", "db"),
+        _secret("db", "p"),
+        _pod("web", "p", "db", "api"),
+        _pod("batch", "p", "db", "api", automount=False),
+        _pod("idle", "p", "db"),
         role("reader", [rule("get", "secrets"), rule("create", "pods/exec")]),
         binding("b", "ClusterRole", "reader", [sa("api", "p")], "p"),
     )

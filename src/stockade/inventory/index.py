@@ -8,43 +8,7 @@ from typing import Any
 
 from stockade.inventory.podspec import POD_BEARING_KINDS, PodTemplate, pod_template
 from stockade.inventory.resource import CLUSTER_SCOPED_KINDS, CONFIG_GROUPS, Resource
-
-
-def selector_matches(selector: Mapping[str, Any] | None, labels: Mapping[str, str]) -> bool:
-    """Whether a LabelSelector (matchLabels + matchExpressions) selects ``labels``.
-
-    An empty selector selects everything; a ``None`` selector selects nothing, as the API's
-    ``LabelSelectorAsSelector`` does. Unknown operators select nothing (fail closed).
-    """
-    if selector is None:
-        return False
-    match_labels = selector.get("matchLabels") or {}
-    if isinstance(match_labels, dict):
-        for k, v in match_labels.items():
-            if labels.get(str(k)) != ("" if v is None else str(v)):
-                return False
-    for expr in selector.get("matchExpressions") or []:
-        if not isinstance(expr, dict):
-            return False
-        key = str(expr.get("key", ""))
-        op = expr.get("operator")
-        values = {str(v) for v in (expr.get("values") or [])}
-        present = key in labels
-        if op == "In":
-            if not present or labels[key] not in values:
-                return False
-        elif op == "NotIn":
-            if present and labels[key] in values:
-                return False
-        elif op == "Exists":
-            if not present:
-                return False
-        elif op == "DoesNotExist":
-            if present:
-                return False
-        else:
-            return False
-    return True
+from stockade.inventory.selectors import selector_matches
 
 
 class Inventory:

@@ -10,9 +10,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from stockade.inventory.index import Inventory, selector_matches
+from stockade.inventory.index import Inventory
 from stockade.inventory.podspec import PodTemplate
 from stockade.inventory.resource import Resource
+from stockade.inventory.selectors import selector_matches
 from stockade.sources.live import last_change
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from stockade.inventory.index import selector_matches
+from stockade.inventory.selectors import selector_matches
 from stockade.rbac.types import PolicyRule, Role
 
 
