@@ -14,7 +14,7 @@ from pathlib import Path
 from stockade.admission.review import AdmissionRequest
 from stockade.errors import ConfigError
 from stockade.model import Severity
-from stockade.policy.config import Config, parse_config
+from stockade.policy.config import Config, read_config
 from stockade.policy.gate import FAIL_ON_CHOICES
 from stockade.rules.catalogue import load_catalogue
 from stockade.rules.registry import Registry
@@ -131,12 +131,4 @@ def load_policy(
     """Read the config file (or defaults) and build the policy; `ConfigError` when invalid."""
     if path is None:
         return AdmissionPolicy.build(Config(), own_namespace, mode, fail_on)
-    try:
-        text = path.read_text("utf-8")
-    except OSError as exc:
-        raise ConfigError(
-            f"cannot read configuration {path}: {exc.strerror}", "Check the --config path."
-        ) from None
-    return AdmissionPolicy.build(
-        parse_config(text, str(path)), own_namespace, mode, fail_on, str(path)
-    )
+    return AdmissionPolicy.build(read_config(path), own_namespace, mode, fail_on, str(path))

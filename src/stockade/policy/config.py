@@ -172,10 +172,15 @@ def load_config(path: Path | None, scan_roots: list[str]) -> tuple[Config, str |
                 break
     if path is None:
         return Config(), None
+    return read_config(path), str(path)
+
+
+def read_config(path: Path) -> Config:
+    """Read and validate one configuration file; `ConfigError` when unreadable or invalid."""
     try:
         text = path.read_text("utf-8")
     except OSError as exc:
         raise ConfigError(
             f"cannot read configuration {path}: {exc.strerror}", "Check the --config path."
         ) from None
-    return parse_config(text, str(path)), str(path)
+    return parse_config(text, str(path))
