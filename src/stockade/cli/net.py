@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
@@ -10,8 +11,18 @@ import typer
 from stockade.cli.errors import command
 from stockade.cli.exit_codes import ExitCode
 from stockade.cli.output import write_output
+from stockade.cli.source import (
+    CLUSTER,
+    CONTEXT,
+    KUBECONFIG,
+    NAMESPACE,
+    Gaps,
+    cluster_options,
+    gaps,
+    read_source,
+)
 from stockade.errors import UsageError
-from stockade.inventory import Inventory
+from stockade.inventory.podspec import POD_BEARING_KINDS
 from stockade.network import NetworkModel, exposure, reach
 from stockade.network.render import (
     exposure_document,
@@ -22,7 +33,8 @@ from stockade.network.render import (
     matrix_table,
     to_json,
 )
-from stockade.sources.files import LoadOptions, load_paths
+from stockade.sources.cluster_auth import ClusterOptions
+from stockade.sources.files import LoadOptions
 
 app = typer.Typer(
     help="Network reachability from NetworkPolicies: matrix, reach, exposure.",
@@ -46,25 +58,43 @@ class TextFormat(StrEnum):
     JSON = "json"
 
 
-def _load(paths: list[str] | None, no_render: bool) -> tuple[NetworkModel, bool]:
-    """The model of the manifests; errors go to stderr and make the exit code 2."""
-    if not paths:
+MODEL_KINDS = frozenset({"NetworkPolicy", "Namespace"}) | POD_BEARING_KINDS
+"""What reachability depends on: policies, namespace labels, the workloads' pod labels."""
+EXPOSURE_KINDS = MODEL_KINDS | {"Service", "Ingress"}
+
+
+@dataclass(frozen=True, slots=True)
+class _Loaded:
+    model: NetworkModel
+    had_errors: bool
+    gaps: Gaps
+
+
+def _load(
+    paths: list[str] | None,
+    no_render: bool,
+    live: ClusterOptions | None,
+    kinds: frozenset[str] = MODEL_KINDS,
+) -> _Loaded:
+    """The model of the manifests or cluster; errors go to stderr and make the exit code 2."""
+    if not paths and live is None:
         raise UsageError(
-            "nothing to analyse", "Give files or directories, e.g. `stockade net matrix k8s/`."
+            "nothing to analyse",
+            "Give files or directories, e.g. `stockade net matrix k8s/`, or --cluster.",
         )
-    loaded = load_paths(paths, LoadOptions(render=not no_render))
-    for e in loaded.errors:
+    source = read_source(paths, live, LoadOptions(render=not no_render))
+    for e in source.loaded.errors:
         where = f"{e.file}:{e.line}" if e.line else e.file
         hint = f" ({e.hint})" if e.hint else ""
         typer.echo(f"stockade: {where}: {e.message}{hint}", err=True)
-    model = NetworkModel(Inventory(loaded.resources))
+    model = NetworkModel(source.inventory)
     for p in model.policies:
         for issue in p.issues:
             typer.echo(f"stockade: warning: NetworkPolicy {p.ref}: {issue.message}", err=True)
-    return model, bool(loaded.errors)
+    return _Loaded(model, bool(source.loaded.errors), gaps(source, kinds))
 
 
-_PATHS = typer.Argument(None, help="Files, directories, globs, or - for stdin.")
+_PATHS = typer.Argument(None, help="Files, directories, globs, snapshots, or - for stdin.")
 _NO_RENDER = typer.Option(
     False, "--no-render", help="Do not run kubectl kustomize / helm template."
 )
@@ -81,18 +111,24 @@ def matrix(
     ),
     output: Path | None = _OUTPUT,
     no_render: bool = _NO_RENDER,
+    cluster: bool = CLUSTER,
+    context: str | None = CONTEXT,
+    namespace: list[str] = NAMESPACE,
+    kubeconfig: Path | None = KUBECONFIG,
 ) -> int:
     """Which workload can open connections to which, on which ports."""
-    model, had_errors = _load(paths, no_render)
-    doc = matrix_document(model, grouped=group)
-    render = {
-        MatrixFormat.TABLE: matrix_table,
-        MatrixFormat.JSON: to_json,
-        MatrixFormat.CSV: matrix_csv,
-        MatrixFormat.DOT: matrix_dot,
-    }[fmt]
-    write_output(render(doc), output)
-    return ExitCode.ERRORS if had_errors else ExitCode.OK
+    live = cluster_options(cluster, context, namespace, kubeconfig)
+    loaded = _load(paths, no_render, live)
+    doc = matrix_document(loaded.model, grouped=group)
+    if fmt is MatrixFormat.JSON:
+        text = to_json(loaded.gaps.document(doc))
+    elif fmt is MatrixFormat.TABLE:
+        text = loaded.gaps.text(matrix_table(doc))
+    else:
+        loaded.gaps.warn()
+        text = matrix_csv(doc) if fmt is MatrixFormat.CSV else matrix_dot(doc)
+    write_output(text, output)
+    return ExitCode.ERRORS if loaded.had_errors else ExitCode.OK
 
 
 def _split_target(text: str) -> tuple[str, str]:
@@ -116,19 +152,24 @@ def reach_cmd(
     paths: list[str] = _PATHS,
     fmt: TextFormat = typer.Option(TextFormat.TABLE, "--format", "-f", help="Output format."),
     no_render: bool = _NO_RENDER,
+    cluster: bool = CLUSTER,
+    context: str | None = CONTEXT,
+    namespace: list[str] = NAMESPACE,
+    kubeconfig: Path | None = KUBECONFIG,
 ) -> int:
     """Can SRC connect to DST on PORT? Exit 0 for yes, 1 for no; prints the deciding policies."""
     dst, port = _split_target(target)
-    model, had_errors = _load(paths, no_render)
-    answer = reach(model, src, dst, port)
+    live = cluster_options(cluster, context, namespace, kubeconfig)
+    loaded = _load(paths, no_render, live)
+    answer = reach(loaded.model, src, dst, port)
     if fmt is TextFormat.JSON:
-        typer.echo(to_json(answer.to_json()), nl=False)
+        typer.echo(to_json(loaded.gaps.document(answer.to_json())), nl=False)
     else:
         verdict = "yes" if answer.allowed else "no"
-        typer.echo(f"{verdict}: {answer.src} -> {answer.dst} {answer.protocol}/{answer.port}")
-        for d in answer.decisions:
-            typer.echo(f"  {d.explain()}")
-    if had_errors:
+        lines = [f"{verdict}: {answer.src} -> {answer.dst} {answer.protocol}/{answer.port}"]
+        lines += [f"  {d.explain()}" for d in answer.decisions]
+        typer.echo(loaded.gaps.text("\n".join(lines) + "\n"), nl=False)
+    if loaded.had_errors:
         return ExitCode.ERRORS
     return ExitCode.OK if answer.allowed else ExitCode.FINDINGS
 
@@ -140,10 +181,18 @@ def exposure_cmd(
     fmt: TextFormat = typer.Option(TextFormat.TABLE, "--format", "-f", help="Output format."),
     output: Path | None = _OUTPUT,
     no_render: bool = _NO_RENDER,
+    cluster: bool = CLUSTER,
+    context: str | None = CONTEXT,
+    namespace: list[str] = NAMESPACE,
+    kubeconfig: Path | None = KUBECONFIG,
 ) -> int:
     """What outside the cluster can reach each workload, and what each can reach outside."""
-    model, had_errors = _load(paths, no_render)
-    items = exposure(model)
-    text = to_json(exposure_document(items)) if fmt is TextFormat.JSON else exposure_table(items)
+    live = cluster_options(cluster, context, namespace, kubeconfig)
+    loaded = _load(paths, no_render, live, EXPOSURE_KINDS)
+    items = exposure(loaded.model)
+    if fmt is TextFormat.JSON:
+        text = to_json(loaded.gaps.document(exposure_document(items)))
+    else:
+        text = loaded.gaps.text(exposure_table(items))
     write_output(text, output)
-    return ExitCode.ERRORS if had_errors else ExitCode.OK
+    return ExitCode.ERRORS if loaded.had_errors else ExitCode.OK

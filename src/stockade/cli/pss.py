@@ -13,11 +13,23 @@ from rich.console import Console
 from rich.text import Text
 
 from stockade.cli.output import write_output
+from stockade.cli.source import (
+    CLUSTER,
+    CONTEXT,
+    KUBECONFIG,
+    NAMESPACE,
+    cluster_options,
+    gaps,
+    read_source,
+    unreadable_lines,
+)
 from stockade.errors import UsageError
 from stockade.inventory import Inventory, PodTemplate
+from stockade.inventory.podspec import POD_BEARING_KINDS
 from stockade.pss import evaluate_pod, parse_level, parse_version
 from stockade.pss.namespaces import NamespacePolicy, namespace_policy
-from stockade.sources.files import DEFAULT_MAX_FILE_BYTES, LoadOptions, load_paths
+from stockade.sources.coverage import UnreadableKind
+from stockade.sources.files import DEFAULT_MAX_FILE_BYTES, LoadOptions
 
 
 class PssFormat(StrEnum):
@@ -45,7 +57,9 @@ def _result(pt: PodTemplate, policy: NamespacePolicy) -> dict[str, Any]:
 
 
 def pss(
-    paths: list[str] = typer.Argument(None, help="Files, directories, globs, or - for stdin."),
+    paths: list[str] = typer.Argument(
+        None, help="Files, directories, globs, snapshots, or - for stdin."
+    ),
     level: str = typer.Option(
         "restricted", "--level", "-l", help="privileged, baseline or restricted."
     ),
@@ -66,16 +80,28 @@ def pss(
     no_render: bool = typer.Option(
         False, "--no-render", help="Do not run kubectl kustomize / helm template."
     ),
+    cluster: bool = CLUSTER,
+    context: str | None = CONTEXT,
+    namespace: list[str] = NAMESPACE,
+    kubeconfig: Path | None = KUBECONFIG,
 ) -> int:
     """Evaluate every pod template exactly as Pod Security Admission would."""
-    if not paths:
-        raise UsageError("nothing to check", "Give files or directories, e.g. `stockade pss k8s/`.")
+    live = cluster_options(cluster, context, namespace, kubeconfig)
+    if not paths and live is None:
+        raise UsageError(
+            "nothing to check",
+            "Give files or directories, e.g. `stockade pss k8s/`, or --cluster.",
+        )
     try:
         default = NamespacePolicy(parse_level(level), parse_version(version), "default")
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    loaded = load_paths(paths, LoadOptions(max_file_bytes=max_file_size, render=not no_render))
-    inventory = Inventory(loaded.resources)
+    options = LoadOptions(max_file_bytes=max_file_size, render=not no_render)
+    source = read_source(paths, live, options)
+    loaded, inventory = source.loaded, source.inventory
+    # Verdicts depend on the pod-bearing kinds; with --namespace-labels, on Namespaces too.
+    kinds = POD_BEARING_KINDS | {"Namespace"} if namespace_labels else POD_BEARING_KINDS
+    missing = gaps(source, kinds)
     results = []
     policies: dict[str, NamespacePolicy] = {}
     for pt in sorted(
@@ -94,6 +120,7 @@ def pss(
         "results": results,
         "errors": [e.to_json() for e in loaded.errors],
     }
+    missing.document(report)
     if namespace_labels:
         report["namespaces"] = [
             {
@@ -129,6 +156,9 @@ def _policy_of(inventory: Inventory, namespace: str, default: NamespacePolicy) -
 
 
 def _table(report: dict[str, Any], console: Console) -> None:
+    unreadable = [UnreadableKind.from_json(u) for u in report.get("unreadable", [])]
+    for line in unreadable_lines(unreadable):
+        console.print(Text.assemble(("incomplete: ", "yellow"), line), soft_wrap=True)
     denied = [r for r in report["results"] if not r["allowed"]]
     for r in denied:
         where = f"{r['file']}:{r['line']}" if r["line"] else r["file"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -12,8 +13,19 @@ import typer
 from stockade.cli.errors import command
 from stockade.cli.exit_codes import ExitCode
 from stockade.cli.output import write_output
+from stockade.cli.source import (
+    CLUSTER,
+    CONTEXT,
+    KUBECONFIG,
+    NAMESPACE,
+    Gaps,
+    cluster_options,
+    gaps,
+    read_source,
+)
 from stockade.errors import UsageError
 from stockade.inventory import Inventory
+from stockade.inventory.podspec import POD_BEARING_KINDS
 from stockade.rbac import ALL_NAMESPACES, PermissionIndex, Request, build_index, parse_identity
 from stockade.rbac.defaults import with_defaults
 from stockade.rbac.report import can_document, who_can_document
@@ -21,7 +33,7 @@ from stockade.rbac.resources import split_resource
 from stockade.rbac.secrets import secret_matrix
 from stockade.rbac.types import Identity
 from stockade.rbac.workloads import workload_access
-from stockade.sources.files import LoadOptions, load_paths
+from stockade.sources.cluster_auth import ClusterOptions
 
 app = typer.Typer(
     help="Access analysis: who can do what, and which identity can read which secret.",
@@ -36,7 +48,7 @@ class Format(StrEnum):
     JSON = "json"
 
 
-_PATHS = typer.Argument(None, help="Files, directories, globs, or - for stdin.")
+_PATHS = typer.Argument(None, help="Files, directories, globs, snapshots, or - for stdin.")
 _DEFAULTS = typer.Option(
     None,
     "--with-defaults",
@@ -47,22 +59,52 @@ _FORMAT = typer.Option(Format.TABLE, "--format", "-f", help="Output format.")
 _OUTPUT = typer.Option(None, "--output", "-o", help="Write to a file instead of stdout.")
 
 
-def _load(paths: list[str] | None, defaults: str | None) -> tuple[Inventory, PermissionIndex, bool]:
+RBAC_KINDS = frozenset({"Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding"})
+"""What every access answer depends on; unreadable ones make the answer incomplete."""
+_WORKLOAD_KINDS = RBAC_KINDS | {"ServiceAccount"} | POD_BEARING_KINDS
+_SECRET_KINDS = _WORKLOAD_KINDS | {"Secret"}
+
+
+@dataclass(frozen=True, slots=True)
+class _Loaded:
+    inventory: Inventory
+    index: PermissionIndex
+    had_errors: bool
+    gaps: Gaps
+
+    def json(self, doc: dict[str, Any]) -> str:
+        """The document, with the kinds that could not be read when there are any."""
+        return _json(self.gaps.document(doc))
+
+    @property
+    def exit_code(self) -> int:
+        """2 when an input had errors, else 0."""
+        return ExitCode.ERRORS if self.had_errors else ExitCode.OK
+
+
+def _load(
+    paths: list[str] | None,
+    defaults: str | None,
+    live: ClusterOptions | None = None,
+    kinds: frozenset[str] = RBAC_KINDS,
+) -> _Loaded:
     """Inventory and index; input problems go to stderr and make the exit code 2."""
-    if not paths and not defaults:
+    if not paths and not defaults and live is None:
         raise UsageError(
             "nothing to analyse",
-            "Give files or directories, e.g. `stockade rbac who-can get secrets -n prod k8s/`.",
+            "Give files or directories, e.g. `stockade rbac who-can get secrets -n prod k8s/`, "
+            "or --cluster.",
         )
     errors = False
-    resources = []
-    if paths:
-        loaded = load_paths(paths, LoadOptions())
-        resources = loaded.resources
-        for e in loaded.errors:
+    inventory = Inventory([])
+    missing = Gaps()
+    if paths or live is not None:
+        source = read_source(paths, live)
+        inventory = source.inventory
+        for e in source.loaded.errors:
             _warn(e.file, e.line, e.message, e.hint)
-        errors = bool(loaded.errors)
-    inventory = Inventory(resources)
+        errors = bool(source.loaded.errors)
+        missing = gaps(source, kinds)
     if defaults:
         inventory = with_defaults(inventory, defaults)
     index = build_index(inventory)
@@ -71,7 +113,7 @@ def _load(paths: list[str] | None, defaults: str | None) -> tuple[Inventory, Per
     for line in index.describe_unresolved():
         hint = "" if defaults else "; add --with-defaults VERSION for Kubernetes' default roles"
         typer.echo(f"stockade: warning: {line}{hint}", err=True)
-    return inventory, index, errors or bool(index.errors)
+    return _Loaded(inventory, index, errors or bool(index.errors), missing)
 
 
 def _warn(file: str, line: int | None, message: str, hint: str | None) -> None:
@@ -113,13 +155,21 @@ def who_can(
     ),
     subresource: str | None = typer.Option(None, "--subresource", help="Subresource, e.g. exec."),
     defaults: str | None = _DEFAULTS,
+    cluster: bool = CLUSTER,
+    context: str | None = CONTEXT,
+    kubeconfig: Path | None = KUBECONFIG,
     fmt: Format = _FORMAT,
     output: Path | None = _OUTPUT,
 ) -> int:
-    """Every subject allowed to make a request, with the binding -> role chain that allows it."""
+    """Every subject allowed to make a request, with the binding -> role chain that allows it.
+
+    With --cluster the whole cluster is read: -n is the namespace of the request.
+    """
     if namespace and all_namespaces:
         raise UsageError("--namespace and --all-namespaces exclude each other")
-    _, index, had_errors = _load(paths, defaults)
+    live = cluster_options(cluster, context, [], kubeconfig)
+    loaded = _load(paths, defaults, live)
+    index = loaded.index
     ns = ALL_NAMESPACES if all_namespaces else namespace
     if resource.startswith("/"):
         req = Request(verb=verb, path=resource)
@@ -134,7 +184,7 @@ def who_can(
     answer = index.who_can_request(req)
     doc = who_can_document(req, ns, answer)
     if fmt is Format.JSON:
-        write_output(_json(doc), output)
+        write_output(loaded.json(doc), output)
     else:
         rows = [
             [
@@ -154,8 +204,10 @@ def who_can(
             else ("in any namespace" if ns == ALL_NAMESPACES else f"in namespace {ns}")
         )
         head = f"who can {verb} {resource} {where}:\n"
-        write_output(head + _rows(rows, ["KIND", "SUBJECT", "VIA", "WHERE"]), output)
-    return ExitCode.ERRORS if had_errors else ExitCode.OK
+        write_output(
+            loaded.gaps.text(head + _rows(rows, ["KIND", "SUBJECT", "VIA", "WHERE"])), output
+        )
+    return loaded.exit_code
 
 
 @app.command("can")
@@ -167,6 +219,10 @@ def can(
     paths: list[str] = _PATHS,
     group: list[str] = typer.Option([], "--group", "-g", help="Extra group of a user."),
     defaults: str | None = _DEFAULTS,
+    cluster: bool = CLUSTER,
+    context: str | None = CONTEXT,
+    namespace: list[str] = NAMESPACE,
+    kubeconfig: Path | None = KUBECONFIG,
     fmt: Format = _FORMAT,
     output: Path | None = _OUTPUT,
 ) -> int:
@@ -182,10 +238,11 @@ def can(
             ident.kind,
             ident.namespace,
         )
-    _, index, had_errors = _load(paths, defaults)
-    doc = can_document(index, ident)
+    live = cluster_options(cluster, context, namespace, kubeconfig)
+    loaded = _load(paths, defaults, live)
+    doc = can_document(loaded.index, ident)
     if fmt is Format.JSON:
-        write_output(_json(doc), output)
+        write_output(loaded.json(doc), output)
     else:
         lines = [f"{doc['identity']} (groups: {', '.join(doc['groups']) or 'none'})"]
         if doc["allPowerful"]:
@@ -207,8 +264,8 @@ def can(
                 lines.append(f"  {c['capability']} [{c['namespace']}] via {c['via']}: {c['risk']}")
         if not doc["grants"] and not doc["allPowerful"]:
             lines.append("  no binding in view grants anything")
-        write_output("\n".join(lines) + "\n", output)
-    return ExitCode.ERRORS if had_errors else ExitCode.OK
+        write_output(loaded.gaps.text("\n".join(lines) + "\n"), output)
+    return loaded.exit_code
 
 
 @app.command("secrets")
@@ -219,23 +276,31 @@ def secrets(
     direct_only: bool = typer.Option(
         False, "--direct", help="Only direct (get/list/watch) access."
     ),
+    cluster: bool = CLUSTER,
+    context: str | None = CONTEXT,
+    namespace: list[str] = NAMESPACE,
+    kubeconfig: Path | None = KUBECONFIG,
     fmt: Format = _FORMAT,
     output: Path | None = _OUTPUT,
 ) -> int:
     """Identity x secret: direct or indirect access, and how. Secret values are never read."""
-    inventory, index, had_errors = _load(paths, defaults)
-    cells = [c for c in secret_matrix(index, inventory) if not direct_only or c.access == "direct"]
+    live = cluster_options(cluster, context, namespace, kubeconfig)
+    loaded = _load(paths, defaults, live, _SECRET_KINDS)
+    cells = [
+        c
+        for c in secret_matrix(loaded.index, loaded.inventory)
+        if not direct_only or c.access == "direct"
+    ]
     if fmt is Format.JSON:
-        write_output(_json({"access": [c.to_json() for c in cells]}), output)
+        write_output(loaded.json({"access": [c.to_json() for c in cells]}), output)
     else:
         rows = [
             [c.identity.display(), f"{c.namespace}/{c.secret}", c.access, "; ".join(c.how)]
             for c in cells
         ]
-        write_output(
-            _rows(rows, ["IDENTITY", "SECRET", "ACCESS", "HOW"]) or "no access found\n", output
-        )
-    return ExitCode.ERRORS if had_errors else ExitCode.OK
+        table = _rows(rows, ["IDENTITY", "SECRET", "ACCESS", "HOW"]) or "no access found\n"
+        write_output(loaded.gaps.text(table), output)
+    return loaded.exit_code
 
 
 @app.command("workloads")
@@ -243,14 +308,19 @@ def secrets(
 def workloads(
     paths: list[str] = _PATHS,
     defaults: str | None = _DEFAULTS,
+    cluster: bool = CLUSTER,
+    context: str | None = CONTEXT,
+    namespace: list[str] = NAMESPACE,
+    kubeconfig: Path | None = KUBECONFIG,
     fmt: Format = _FORMAT,
     output: Path | None = _OUTPUT,
 ) -> int:
     """Each workload -> its service account -> what a compromise of it grants."""
-    inventory, index, had_errors = _load(paths, defaults)
-    items = workload_access(index, inventory)
+    live = cluster_options(cluster, context, namespace, kubeconfig)
+    loaded = _load(paths, defaults, live, _WORKLOAD_KINDS)
+    items = workload_access(loaded.index, loaded.inventory)
     if fmt is Format.JSON:
-        write_output(_json({"workloads": [w.to_json() for w in items]}), output)
+        write_output(loaded.json({"workloads": [w.to_json() for w in items]}), output)
     else:
         lines = []
         for w in items:
@@ -263,5 +333,6 @@ def workloads(
                 lines.append(f"    {c.capability} [{c.namespace}] via {c.via}")
             if w.secrets:
                 lines.append(f"    reads secrets: {', '.join(w.secrets)}")
-        write_output("\n".join(lines) + "\n" if lines else "no workloads found\n", output)
-    return ExitCode.ERRORS if had_errors else ExitCode.OK
+        body = "\n".join(lines) + "\n" if lines else "no workloads found\n"
+        write_output(loaded.gaps.text(body), output)
+    return loaded.exit_code

@@ -86,3 +86,14 @@ def not_evaluated_for(
             NotEvaluated(affected, f"cannot list {u.scope()}: {status}{u.reason}", u.scope())
         )
     return out
+
+
+def unreadable_of(
+    unreadable: Iterable[UnreadableKind], kinds: Iterable[str]
+) -> list[UnreadableKind]:
+    """The unreadable entries for ``kinds`` (what a query reads), sorted by kind and namespace."""
+    wanted = frozenset(kinds)
+    return sorted(
+        (u for u in unreadable if u.kind in wanted),
+        key=lambda u: (u.kind, u.namespace or "", u.api_version),
+    )
