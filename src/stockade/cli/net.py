@@ -58,8 +58,10 @@ class TextFormat(StrEnum):
     JSON = "json"
 
 
-MODEL_KINDS = frozenset({"NetworkPolicy", "Namespace"}) | POD_BEARING_KINDS
-"""What reachability depends on: policies, namespace labels, the workloads' pod labels."""
+REACH_KINDS = frozenset({"NetworkPolicy", "Namespace"})
+"""What one connection's answer depends on: the policies and the namespace labels they select."""
+MODEL_KINDS = REACH_KINDS | POD_BEARING_KINDS
+"""What the matrix depends on: also every workload, with its pod labels."""
 EXPOSURE_KINDS = MODEL_KINDS | {"Service", "Ingress"}
 
 
@@ -160,7 +162,7 @@ def reach_cmd(
     """Can SRC connect to DST on PORT? Exit 0 for yes, 1 for no; prints the deciding policies."""
     dst, port = _split_target(target)
     live = cluster_options(cluster, context, namespace, kubeconfig)
-    loaded = _load(paths, no_render, live)
+    loaded = _load(paths, no_render, live, REACH_KINDS)
     answer = reach(loaded.model, src, dst, port)
     if fmt is TextFormat.JSON:
         typer.echo(to_json(loaded.gaps.document(answer.to_json())), nl=False)

@@ -102,6 +102,7 @@ def _use_in_cluster(options: ClusterOptions) -> bool:
 
 def connect(options: ClusterOptions) -> Connection:
     """Resolve credentials for the chosen context (or the pod's service account)."""
+    import yaml
     from kubernetes import client, config
     from kubernetes.client.rest import RESTClientObject
 
@@ -120,7 +121,14 @@ def connect(options: ClusterOptions) -> Connection:
                 client_configuration=cfg,
                 persist_config=False,
             )
-    except (config.ConfigException, OSError, ValueError, KeyError, TypeError) as exc:
+    except (
+        config.ConfigException,
+        yaml.YAMLError,  # a kubeconfig that is not YAML
+        OSError,
+        ValueError,
+        KeyError,
+        TypeError,
+    ) as exc:
         where = "in-cluster credentials" if _use_in_cluster(options) else _kubeconfig_path(options)
         raise ClusterError(
             f"cannot load cluster credentials from {where}: {exc}",
