@@ -298,7 +298,8 @@ def test_unreachable_cluster_is_a_clear_error(cluster: Cluster, tmp_path: Path, 
 @pytest.mark.parametrize("query", ["secrets", "reach", "pss"])
 def test_bad_kubeconfig_is_a_clear_error(tmp_path: Path, query: str) -> None:
     kc = tmp_path / "kubeconfig"
-    kc.write_text("clusters: [this is not a kubeconfig\n")
+    kc.write_text("users:\n- name: scanner\n  user: {token: tok-do-not-print, [\n")
     result = run(*QUERIES[query], "--cluster", "--kubeconfig", str(kc))
     assert result.exit_code == 2
-    assert "stockade: error:" in result.output and "Traceback" not in result.output
+    assert "cannot load cluster credentials" in result.output
+    assert "Traceback" not in result.output and "tok-do-not-print" not in result.output

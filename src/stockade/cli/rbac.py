@@ -111,7 +111,12 @@ def _load(
     for e in index.errors:
         _warn(e.file, e.line, e.message, e.hint)
     for line in index.describe_unresolved():
-        hint = "" if defaults else "; add --with-defaults VERSION for Kubernetes' default roles"
+        # A live cluster holds the default roles: a missing one there is really missing.
+        hint = (
+            ""
+            if defaults or live is not None
+            else "; add --with-defaults VERSION for Kubernetes' default roles"
+        )
         typer.echo(f"stockade: warning: {line}{hint}", err=True)
     return _Loaded(inventory, index, errors or bool(index.errors), missing)
 
