@@ -303,3 +303,23 @@ def test_bad_kubeconfig_is_a_clear_error(tmp_path: Path, query: str) -> None:
     assert result.exit_code == 2
     assert "cannot load cluster credentials" in result.output
     assert "Traceback" not in result.output and "tok-do-not-print" not in result.output
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["rbac", "who-can"],
+        ["rbac", "can"],
+        ["rbac", "secrets"],
+        ["rbac", "workloads"],
+        ["net", "matrix"],
+        ["net", "reach"],
+        ["net", "exposure"],
+        ["pss"],
+    ],
+)
+def test_every_query_command_offers_the_cluster_options(command: list[str]) -> None:
+    result = run(*command, "--help")
+    assert result.exit_code == 0, result.output
+    for option in ("--cluster", "--context", "--kubeconfig", "--namespace"):
+        assert option in result.stdout

@@ -148,12 +148,16 @@ def who_can(
     verb: str = typer.Argument(..., help="get, list, create, escalate, … or * ."),
     resource: str = typer.Argument(
         ...,
-        help="RESOURCE[.GROUP][/NAME][/SUBRESOURCE]: secrets, pods/exec, secrets/db-password, "
-        "deployments.apps/web/scale; or a non-resource URL such as /metrics.",
+        # No square brackets: help text is rich markup, where [/NAME] is a closing tag.
+        help="RESOURCE, optionally .GROUP, /NAME and /SUBRESOURCE: secrets, pods/exec, "
+        "secrets/db-password, deployments.apps/web/scale; or a non-resource URL such as /metrics.",
     ),
     paths: list[str] = _PATHS,
     namespace: str | None = typer.Option(
-        None, "--namespace", "-n", help="Namespace of the request (none: cluster-wide)."
+        None,
+        "--namespace",
+        "-n",
+        help="Namespace of the request (none: cluster-wide). --cluster reads every namespace.",
     ),
     all_namespaces: bool = typer.Option(
         False, "--all-namespaces", "-A", help="Any namespace; each chain says where it holds."
