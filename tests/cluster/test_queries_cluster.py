@@ -323,3 +323,15 @@ def test_every_query_command_offers_the_cluster_options(command: list[str]) -> N
     assert result.exit_code == 0, result.output
     for option in ("--cluster", "--context", "--kubeconfig", "--namespace"):
         assert option in result.stdout
+
+
+@pytest.mark.parametrize("query", ["who-can", "exposure", "pss"])
+def test_rejected_credentials_are_a_clear_error(
+    cluster: Cluster, tmp_path: Path, query: str
+) -> None:
+    token = "tok-rejected-5e1"
+    kc = write_kubeconfig(tmp_path / "kc", cluster.server.url, cluster.server.certs.ca, token)
+    result = run(*QUERIES[query], "--cluster", "--kubeconfig", str(kc))
+    assert result.exit_code == 2
+    assert "401" in result.output and "Traceback" not in result.output
+    assert token not in result.output
