@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -122,14 +124,15 @@ def matrix(
     live = cluster_options(cluster, context, namespace, kubeconfig)
     loaded = _load(paths, no_render, live)
     doc = matrix_document(loaded.model, grouped=group)
-    if fmt is MatrixFormat.JSON:
-        text = to_json(loaded.gaps.document(doc))
-    elif fmt is MatrixFormat.TABLE:
-        text = loaded.gaps.text(matrix_table(doc))
-    else:
+    render: dict[MatrixFormat, Callable[[dict[str, Any]], str]] = {
+        MatrixFormat.TABLE: lambda d: loaded.gaps.text(matrix_table(d)),
+        MatrixFormat.JSON: lambda d: to_json(loaded.gaps.document(d)),
+        MatrixFormat.CSV: matrix_csv,
+        MatrixFormat.DOT: matrix_dot,
+    }
+    if fmt in (MatrixFormat.CSV, MatrixFormat.DOT):  # no place in them to say it
         loaded.gaps.warn()
-        text = matrix_csv(doc) if fmt is MatrixFormat.CSV else matrix_dot(doc)
-    write_output(text, output)
+    write_output(render[fmt](doc), output)
     return ExitCode.ERRORS if loaded.had_errors else ExitCode.OK
 
 
