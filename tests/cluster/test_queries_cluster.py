@@ -251,11 +251,10 @@ def test_reach_follows_the_live_policy(served: Cluster) -> None:
 
 
 def test_namespace_option_narrows_what_is_read(served: Cluster, tmp_path: Path) -> None:
-    narrowed = [*live_args(served), "-n", "tools"]
-    doc = _json(["pss", *narrowed], served)
+    doc = _json(["pss", "-n", "tools"], served)
     assert {(r["namespace"], r["name"]) for r in doc["results"]} == {("tools", "debug")}
     snap = tmp_path / "tools.json"
-    assert run("snapshot", *narrowed, "-o", str(snap)).exit_code == 0
+    assert run("snapshot", *live_args(served), "-n", "tools", "-o", str(snap)).exit_code == 0
     for query in ("pss", "matrix", "secrets"):
         live = _answers([*QUERIES[query], "-n", "tools"], live_args(served), "json")
         offline = _answers(QUERIES[query], [str(snap)], "json")
