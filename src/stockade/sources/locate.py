@@ -1,8 +1,9 @@
 """Lazy line numbers: find the line of a field only when a finding needs it.
 
-Loading keeps only each document's line span. When findings point into a document, that span is
-composed again (libyaml's C composer, nodes with marks, no Python objects built) and the field
-paths are walked. Each document is composed at most once per scan.
+Loading keeps only each document's line span. When findings point into a document, its lines
+are read by indentation (`BlockLines`, for block-style YAML); what that cannot be sure of is
+found by composing the document again (libyaml's C composer, nodes with marks, no Python
+objects built) and walking the field path. Each document is read at most once per scan.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 import yaml
 
 from stockade.model import FieldPath
+from stockade.sources.blocklines import BlockLines
 
 
 def _walk(node: yaml.Node, path: Sequence[Any]) -> int:
@@ -74,6 +76,8 @@ class Locator:
         self._given = dict(texts or {})
         self._texts: dict[str, str | None] = {}
         self._docs: dict[str, dict[int, tuple[yaml.Node, int]]] = {}
+        self._lines: dict[str, list[str]] = {}
+        self._block: dict[tuple[str, int], BlockLines | None] = {}
 
     def _text(self, file: str) -> str | None:
         if file not in self._texts:
@@ -119,8 +123,24 @@ class Locator:
         self._docs[file][start] = (node, start - 1)
         return node, start - 1
 
+    def _block_lines(self, file: str, start: int, end: int) -> BlockLines | None:
+        key = (file, start)
+        if key not in self._block:
+            lines = self._lines.get(file)
+            if lines is None:
+                text = self._text(file)
+                lines = self._lines[file] = text.splitlines(keepends=True) if text else []
+            span = "".join(lines[start - 1 : end]) if start >= 1 else ""
+            self._block[key] = BlockLines.parse(span) if span else None
+        return self._block[key]
+
     def line(self, file: str, start: int, end: int, path: FieldPath) -> int:
         """Line of ``path`` in the document spanning lines ``start``..``end`` (1-based)."""
+        block = self._block_lines(file, start, end)
+        if block is not None:
+            found_line = block.line(path)
+            if found_line is not None:
+                return found_line + start
         found = self._documents(file).get(start)
         if found is None and start >= 1:
             found = self._compose_span(file, start, end)
@@ -133,3 +153,5 @@ class Locator:
         """Drop cached text and nodes of a file once its findings are located."""
         self._texts.pop(file, None)
         self._docs.pop(file, None)
+        self._lines.pop(file, None)
+        self._block = {k: v for k, v in self._block.items() if k[0] != file}
