@@ -53,6 +53,94 @@ class _Loader(yaml.CSafeLoader):
             return tag
         return _SEQ_TAG if kind is yaml.SequenceNode else _MAP_TAG
 
+    def construct_document(self, node: Any) -> Any:
+        # NOTE: the generic constructor spends most of a load in bookkeeping for features
+        # manifests do not use (deep construction, generators for recursive nodes, merge keys,
+        # custom tags). `_build` converts the common shapes directly; anything else (merge keys,
+        # unknown tags, collections as keys) is left to the generic constructor, so results are
+        # identical (a test compares both on every corpus).
+        try:
+            return _build(node, self.bool_values)
+        except _Unusual:
+            return super().construct_document(node)
+
+
+class _Unusual(Exception):
+    """A node the direct conversion leaves to PyYAML's generic constructor."""
+
+
+_NULL_TAG = "tag:yaml.org,2002:null"
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+_INT_TAG = "tag:yaml.org,2002:int"
+_FLOAT_TAG = "tag:yaml.org,2002:float"
+# Scalars Kubernetes keeps as written (see `_construct_plain_string`).
+_AS_WRITTEN = frozenset(
+    {
+        _STR_TAG,
+        "tag:yaml.org,2002:value",
+        "tag:yaml.org,2002:timestamp",
+        "tag:yaml.org,2002:binary",
+    }
+)
+_SCALAR_NODE = yaml.ScalarNode
+_MAPPING_NODE = yaml.MappingNode
+_SEQUENCE_NODE = yaml.SequenceNode
+
+
+def _scalar(node: Any, bools: dict[str, bool]) -> Any:
+    tag = node.tag
+    value = node.value
+    if tag in _AS_WRITTEN:
+        return value
+    if tag == _NULL_TAG:
+        return None
+    if tag == _BOOL_TAG:
+        return bools[value.lower()]
+    if tag == _INT_TAG and value.isdigit() and (value[0] != "0" or value == "0"):
+        return int(value)
+    raise _Unusual  # other ints (signs, octal, hex, "_", 1:30), floats, custom tags
+
+
+def _build(root: Any, bools: dict[str, bool]) -> Any:
+    """The Python value of a composed document, as SafeConstructor builds it."""
+    built: dict[int, Any] = {}  # collections by node identity: aliases share one object
+
+    def collection(node: Any) -> Any:
+        done = built.get(id(node))
+        if done is not None:
+            return done
+        cls = node.__class__
+        if cls is _MAPPING_NODE and node.tag == _MAP_TAG:
+            mapping: dict[Any, Any] = {}
+            built[id(node)] = mapping
+            for key_node, value_node in node.value:
+                if key_node.__class__ is not _SCALAR_NODE:
+                    raise _Unusual
+                key_tag = key_node.tag
+                key = key_node.value if key_tag == _STR_TAG else _scalar(key_node, bools)
+                if value_node.__class__ is _SCALAR_NODE:
+                    if value_node.tag == _STR_TAG:
+                        mapping[key] = value_node.value
+                    else:
+                        mapping[key] = _scalar(value_node, bools)
+                else:
+                    mapping[key] = collection(value_node)
+            return mapping
+        if cls is _SEQUENCE_NODE and node.tag == _SEQ_TAG:
+            items: list[Any] = []
+            built[id(node)] = items
+            for item in node.value:
+                if item.__class__ is _SCALAR_NODE:
+                    items.append(item.value if item.tag == _STR_TAG else _scalar(item, bools))
+                else:
+                    items.append(collection(item))
+            return items
+        raise _Unusual
+
+    if root.__class__ is _SCALAR_NODE:
+        return _scalar(root, bools)
+    return collection(root)
+
 
 def _construct_plain_string(loader: yaml.SafeLoader, node: yaml.Node) -> str:
     return str(loader.construct_scalar(node))  # type: ignore[arg-type]
