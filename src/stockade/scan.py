@@ -19,6 +19,7 @@ from stockade.model import (
     Finding,
     Location,
     NotEvaluated,
+    ResourceRef,
     ScanError,
     ScanResult,
     Severity,
@@ -133,31 +134,46 @@ def run_rules(
     return hits, errors
 
 
-def _finding(
-    rule: Rule,
-    res: Resource,
-    v: Violation,
-    config: Config,
-    line: int | None,
-    managed_by: dict[str, Any] | None = None,
-) -> Finding:
-    meta = rule.meta
-    severity = config.severity.get(meta.id, meta.severity)
-    key = v.key if v.key is not None else stable_key(res.obj, v.path)
-    return Finding(
-        rule=meta.id,
-        title=meta.title,
-        severity=Severity(severity),
-        category=meta.category,
-        resource=res.ref,
-        location=Location(res.origin.file, line, render_path(v.path)),
-        message=v.message,
-        remediation=meta.remediation,
-        frameworks=meta.frameworks,
-        fingerprint=fingerprint(meta.id, res.ref, key),
-        evidence=v.evidence,
-        managed_by=managed_by,
-    )
+class _FindingMaker:
+    """Builds findings; what is the same for every finding of a rule or a resource is computed
+    once (tens of thousands of findings per scan)."""
+
+    def __init__(self, config: Config) -> None:
+        self._config = config
+        self._severity: dict[str, Severity] = {}
+        self._refs: dict[int, ResourceRef] = {}
+
+    def __call__(
+        self,
+        rule: Rule,
+        res: Resource,
+        v: Violation,
+        line: int | None,
+        managed_by: dict[str, Any] | None = None,
+    ) -> Finding:
+        meta = rule.meta
+        severity = self._severity.get(meta.id)
+        if severity is None:
+            severity = Severity(self._config.severity.get(meta.id, meta.severity))
+            self._severity[meta.id] = severity
+        ref = self._refs.get(id(res))
+        if ref is None:
+            ref = self._refs[id(res)] = res.ref
+        key = v.key if v.key is not None else stable_key(res.obj, v.path)
+        return Finding(
+            rule=meta.id,
+            title=meta.title,
+            severity=severity,
+            category=meta.category,
+            resource=ref,
+            location=Location(res.origin.file, line, render_path(v.path)),
+            message=v.message,
+            remediation=meta.remediation,
+            frameworks=meta.frameworks,
+            fingerprint=fingerprint(meta.id, ref, key),
+            evidence=v.evidence,
+            managed_by=managed_by,
+        )
 
 
 def _lines(hits: list[tuple[Rule, Resource, Violation]], texts: dict[str, str]) -> list[int | None]:
@@ -241,8 +257,9 @@ def _scan_inventory(
     lines = _lines(hits, texts or {}) if settings.locate else [h[1].origin.line for h in hits]
     # Who last changed a live object, read from managedFields once per object.
     managers = {id(res): last_change(res.obj) for _, res, _ in hits if res.origin.live}
+    make = _FindingMaker(config)
     findings = [
-        _finding(rule, res, v, config, line, managers.get(id(res)))
+        make(rule, res, v, line, managers.get(id(res)))
         for (rule, res, v), line in zip(hits, lines, strict=True)
     ]
     resources = {id(res): res for _, res, _ in hits}

@@ -7,11 +7,14 @@ the right line. Init and ephemeral containers count as containers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar, cast
 
 from stockade.inventory.resource import Resource
 from stockade.model import FieldPath
+
+T = TypeVar("T")
 
 # kind -> path of the pod template (metadata + spec) inside the object. ``()`` means the
 # object itself is the pod.
@@ -91,6 +94,15 @@ class PodTemplate:
     spec: dict[str, Any]
     meta: dict[str, Any]
     _containers: list[Container] | None = field(default=None, repr=False)
+    _memo: dict[str, Any] | None = field(default=None, repr=False)
+
+    def memo(self, key: str, compute: Callable[[], T]) -> T:
+        """``compute()`` once per template: results many rules share (one PSS evaluation)."""
+        if self._memo is None:
+            self._memo = {}
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return cast(T, self._memo[key])
 
     @property
     def spec_path(self) -> FieldPath:

@@ -7,7 +7,7 @@ Example::
     print(result.allowed, [v.message for v in result.violations])
 """
 
-from stockade.pss.evaluator import CHECK_IDS, CHECKS, evaluate_pod, run_check
+from stockade.pss.evaluator import CHECK_IDS, CHECKS, evaluate_pod, run_check, run_checks
 from stockade.pss.levels import LATEST, NEWEST_MINOR, Level, PssVersion, parse_level, parse_version
 from stockade.pss.result import CheckResult, Offender, PssEvaluation
 
@@ -25,4 +25,5 @@ __all__ = [
     "parse_level",
     "parse_version",
     "run_check",
+    "run_checks",
 ]

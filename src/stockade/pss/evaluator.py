@@ -179,6 +179,26 @@ def evaluate_pod(
     return out
 
 
+@cache
+def _checks_at(minor: int) -> tuple[tuple[str, CheckFn | None], ...]:
+    out = []
+    for c in CHECKS:
+        v = _at(c, minor)
+        out.append((c.id, v.check if v is not None else None))
+    return tuple(out)
+
+
+def run_checks(
+    meta: Mapping[str, Any], spec: Mapping[str, Any], version: PssVersion
+) -> dict[str, CheckResult]:
+    """Every check (both levels) at a version, by id; the containers are listed once."""
+    with visiting(spec):
+        return {
+            check_id: fn(meta, spec) if fn is not None else CheckResult(check_id, True)
+            for check_id, fn in _checks_at(version.effective_minor)
+        }
+
+
 def run_check(
     check_id: str, meta: Mapping[str, Any], spec: Mapping[str, Any], version: PssVersion
 ) -> CheckResult:
