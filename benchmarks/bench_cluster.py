@@ -26,11 +26,13 @@ import random
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from peak import measure  # noqa: E402
+
 # Per namespace: 10 Deployments, 10 ReplicaSets, 20 Pods, 5 Services, 3 ServiceAccounts,
 # 4 ConfigMaps, 4 Secrets, 1 Role, 1 RoleBinding, 1 NetworkPolicy, 1 Namespace = 60 objects.
 PER_NAMESPACE = 60
@@ -290,12 +292,8 @@ def serve(directory: Path, objects: int) -> None:
 
 def _measure(args: list[str], env: dict[str, str]) -> tuple[float, float, float, int]:
     """Wall seconds, CPU seconds, peak RSS in MB and exit code of one command."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, proc.returncode
+    run = measure(args, env=env)
+    return run.wall, run.cpu, run.rss_mb, run.returncode
 
 
 def main() -> None:

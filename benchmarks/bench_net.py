@@ -18,12 +18,9 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
-import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +28,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from netpol_corpus import generate, write  # noqa: E402
+from peak import measure as measure_command  # noqa: E402
 
 
 def _nca_parser() -> Any:
@@ -49,15 +47,10 @@ def measure(cmd: list[str]) -> tuple[float, float, float]:
     CPU time (user + system) is reported beside wall time because the machine may be shared:
     wall time then includes waiting for a core.
     """
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    err = proc.stderr.read().decode() if proc.stderr else ""
-    if proc.returncode not in (0,):
-        raise SystemExit(f"{cmd[0]} failed ({proc.returncode}): {err[-2000:]}")
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+    run = measure_command(cmd)
+    if run.returncode != 0:
+        raise SystemExit(f"{cmd[0]} failed ({run.returncode}): {run.stderr[-2000:]}")
+    return run.wall, run.cpu, run.rss_mb
 
 
 def stockade_bin() -> str:

@@ -29,6 +29,9 @@ from pathlib import Path
 
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from peak import measure
+
 PER_FILE = 25
 KINDS = ("Deployment", "StatefulSet", "DaemonSet", "CronJob")
 
@@ -192,27 +195,24 @@ def parse_only(root: Path) -> float:
 
 def scan_once(root: Path) -> tuple[float, float, int]:
     """(seconds, peak RSS in MB, findings) of one ``stockade scan`` process."""
-    code = (
-        "import resource, sys\n"
-        "from stockade.cli.main import main\n"
-        "try:\n"
-        "    main(sys.argv[1:])\n"
-        "finally:\n"
-        "    sys.stderr.write('RSS %d\\n' % resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+    run = measure(
+        [
+            sys.executable,
+            "-m",
+            "stockade",
+            "scan",
+            str(root),
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ],
+        capture_stdout=True,
     )
-    start = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-c", code, "scan", str(root), "--format", "json", "--fail-on", "never"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    elapsed = time.perf_counter() - start
-    if proc.returncode != 0:
-        raise SystemExit(f"scan failed ({proc.returncode}): {proc.stderr[-2000:]}")
-    rss_kb = int(proc.stderr.rsplit("RSS ", 1)[1].split()[0])
-    findings = json.loads(proc.stdout)["summary"]["findings"]
-    return elapsed, rss_kb / 1024, findings
+    if run.returncode != 0:
+        raise SystemExit(f"scan failed ({run.returncode}): {run.stderr[-2000:]}")
+    findings = json.loads(run.stdout)["summary"]["findings"]
+    return run.wall, run.rss_mb, findings
 
 
 def _instructions(argv: list[str]) -> int:
