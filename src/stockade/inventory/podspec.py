@@ -40,6 +40,16 @@ _CONTAINER_LISTS: tuple[tuple[str, ContainerKind], ...] = (
     ("ephemeralContainers", "ephemeralContainer"),
 )
 
+# How messages name a container of each list, keyed by the field name of the list.
+CONTAINER_LIST_LABELS: dict[str, str] = {
+    "initContainers": "init container",
+    "containers": "container",
+    "ephemeralContainers": "ephemeral container",
+}
+_KIND_LABELS: dict[str, str] = {
+    kind: CONTAINER_LIST_LABELS[name] for name, kind in _CONTAINER_LISTS
+}
+
 
 def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
@@ -77,12 +87,7 @@ class Container:
 
     def describe(self) -> str:
         """``container "web"`` / ``init container "setup"`` for messages."""
-        label = {
-            "container": "container",
-            "initContainer": "init container",
-            "ephemeralContainer": "ephemeral container",
-        }[self.kind]
-        return f'{label} "{self.name}"'
+        return f'{_KIND_LABELS[self.kind]} "{self.name}"'
 
 
 @dataclass(slots=True)

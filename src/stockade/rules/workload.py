@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from stockade.inventory.podspec import Container, PodTemplate
+from stockade.inventory.podspec import CONTAINER_LIST_LABELS, Container, PodTemplate
 from stockade.model import Category, FieldPath, Severity, Violation
 from stockade.pss import LATEST, Offender, run_checks
 from stockade.rules.registry import RuleContext, Target, rule
@@ -52,13 +52,6 @@ def _sc_path(c: Container, *fields: str | int) -> tuple[str | int, ...]:
     return (*c.path, "securityContext", *fields)
 
 
-_LIST_LABEL = {
-    "containers": "container",
-    "initContainers": "init container",
-    "ephemeralContainers": "ephemeral container",
-}
-
-
 def pss_offenders(pod: PodTemplate, check_id: str) -> list[tuple[FieldPath, Offender]]:
     """The offending fields of one Pod Security Standards check (newest version), as absolute
     paths in the resource: scan rules that overlap a PSS check reuse the PSS engine."""
@@ -77,7 +70,7 @@ def who(o: Offender) -> str:
     if o.container is None:
         return "pod"
     if len(o.path) > 1 and o.path[0] == "spec" and isinstance(o.path[1], str):
-        return f'{_LIST_LABEL.get(o.path[1], "container")} "{o.container}"'
+        return f'{CONTAINER_LIST_LABELS.get(o.path[1], "container")} "{o.container}"'
     return f'container "{o.container}"'
 
 
