@@ -27,6 +27,7 @@ MASTERS_ROLE = "(system:masters bypasses authorization)"
 MASTERS_SUBJECT = Subject("Group", MASTERS)
 
 _KIND_ORDER = {"Group": 0, "User": 1, "ServiceAccount": 2}
+_EAGER_CHAINS = 2_000
 
 
 class Via(NamedTuple):
@@ -74,7 +75,8 @@ class _Part:
         """How many subjects each chain has (its run in ``subjects``)."""
         self.subjects: list[int] = []
         self.vias: dict[int, list[Via]] = {}
-        """rule position -> the chain of each entry of ``subjects``, made on first use."""
+        """rule position -> the chain of each entry of ``subjects`` (made with the index, or on
+        first use)."""
 
     def add(self, chain_id: int, subjects: list[int]) -> None:
         """Add a grant's subjects under its chain."""
@@ -134,6 +136,14 @@ class AnswerBuilder:
         # Plain dicts: looking a role up must not create a part.
         self._all = dict(every)
         self._scoped = dict(scoped)
+        # Questions about every namespace return the most chains; making them now, for each
+        # rule a role could match by, keeps that cost out of the first such question. Roles
+        # whose rules times subjects exceed the budget are left to be made on demand.
+        for rid, part in self._all.items():
+            rules = roles[rid].rules
+            if len(rules) * len(part.subjects) <= _EAGER_CHAINS:
+                for pos, rule in enumerate(rules):
+                    self._vias(part, pos, rule)
 
     def _parts(
         self, matches: RoleMatches, namespace: str | None

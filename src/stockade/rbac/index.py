@@ -52,7 +52,7 @@ __all__ = [
     "build_index",
 ]
 
-_ANSWER_CACHE_SIZE = 64
+_ANSWER_CACHE_SIZE = 16
 
 
 class Grant(NamedTuple):
