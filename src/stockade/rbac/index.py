@@ -1,8 +1,9 @@
 """The permission index: RBAC objects parsed, validated and cross-referenced once.
 
-Queries are lookups: rules are indexed by (verb, resource) tokens, so ``who_can`` examines only
-the roles that could grant the request, then the bindings of those roles; ``can`` follows an
-identity's user name and groups to its bindings. Semantics are the authorizer's
+Queries are lookups: rules are filed by the (apiGroup, resource) they name
+(`stockade.rbac.rulemap`), so ``who_can`` examines only the rules that could grant the request,
+once per role, then fans each matching role out to its bindings and their subjects
+(`stockade.rbac.answers`); ``can`` follows an identity's user name and groups to its bindings. Semantics are the authorizer's
 (`stockade.rbac.match`, ``plugin/pkg/auth/authorizer/rbac``): a request in namespace N is
 granted by ClusterRoleBindings and by RoleBindings in N; a cluster-wide request only by
 ClusterRoleBindings; ``system:masters`` bypasses RBAC.
@@ -12,31 +13,46 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import NamedTuple
 
 from stockade.inventory import Inventory, Resource
+from stockade.memory import cyclic_gc_paused
 from stockade.model import ScanError
 from stockade.rbac.aggregate import resolve_aggregation
+from stockade.rbac.answers import (
+    ALL_NAMESPACES,
+    BUILTIN_BINDING,
+    MASTERS_ROLE,
+    MASTERS_SUBJECT,
+    AnswerBuilder,
+    SubjectAccess,
+    Via,
+)
 from stockade.rbac.match import Request, rules_allow
 from stockade.rbac.parse import parse_rbac
 from stockade.rbac.resources import ResourceCatalog
+from stockade.rbac.rulemap import RuleIndex
 from stockade.rbac.types import (
-    MASTERS,
     Binding,
     Identity,
-    PolicyRule,
     Role,
     RoleKey,
-    Subject,
     display_key,
 )
 
-ALL_NAMESPACES = "*"
-"""Pass as the namespace to ask about every namespace at once."""
+__all__ = [
+    "ALL_NAMESPACES",
+    "BUILTIN_BINDING",
+    "MASTERS_ROLE",
+    "MASTERS_SUBJECT",
+    "Grant",
+    "PermissionIndex",
+    "SubjectAccess",
+    "Via",
+    "build_index",
+]
 
-BUILTIN_BINDING = "(built-in)"
-MASTERS_ROLE = "(system:masters bypasses authorization)"
+_ANSWER_CACHE_SIZE = 16
 
 
 class Grant(NamedTuple):
@@ -54,38 +70,6 @@ class Grant(NamedTuple):
     def namespaces(self) -> tuple[str, ...]:
         """``("*",)`` for cluster-wide grants, else the binding's namespace."""
         return (ALL_NAMESPACES,) if self.scope is None else (self.scope,)
-
-
-@dataclass(frozen=True, slots=True)
-class Via:
-    """Evidence: the binding and role that grant a request, the rule, and where it holds."""
-
-    binding: str
-    role: str
-    namespaces: tuple[str, ...]
-    rule: PolicyRule | None = None
-
-    def to_json(self) -> dict[str, object]:
-        """The who-can JSON contract's ``via`` entry."""
-        return {"binding": self.binding, "role": self.role, "namespaces": list(self.namespaces)}
-
-
-@dataclass(frozen=True, slots=True)
-class SubjectAccess:
-    """A subject that can make the request, with every chain that allows it."""
-
-    subject: Subject
-    via: tuple[Via, ...]
-
-    def to_json(self) -> dict[str, object]:
-        """The who-can JSON contract's subject entry."""
-        out: dict[str, object] = self.subject.to_json()
-        out["via"] = [v.to_json() for v in self.via]
-        return out
-
-
-_KIND_ORDER = {"Group": 0, "User": 1, "ServiceAccount": 2}
-MASTERS_SUBJECT = Subject("Group", MASTERS)
 
 
 class PermissionIndex:
@@ -108,7 +92,6 @@ class PermissionIndex:
         self.unresolved: list[Binding] = []
         self.grants: list[Grant] = []
         self._by_key: dict[tuple[str, str], list[Grant]] = defaultdict(list)
-        self._by_role: dict[RoleKey, list[Grant]] = defaultdict(list)
         for b in bindings:
             target = self.roles.get(b.role_ref)
             if target is None:
@@ -116,22 +99,31 @@ class PermissionIndex:
                 continue
             grant = Grant(b, target)
             self.grants.append(grant)
-            self._by_role[target.key].append(grant)
             for s in b.subjects:
                 self._by_key[s.match_key].append(grant)
-        self._tokens: dict[tuple[str, str], set[RoleKey]] = defaultdict(set)
-        self._url_roles: list[Role] = []
-        for role in self.roles.values():
-            has_url = False
-            for rule in role.rules:
-                if rule.non_resource_urls:
-                    has_url = True
-                    continue
-                for v in rule.verbs:
-                    for r in rule.resources:
-                        self._tokens[(v, r)].add(role.key)
-            if has_url:
-                self._url_roles.append(role)
+        self._prepare_queries()
+
+    def _prepare_queries(self) -> None:
+        """Number the roles that some binding uses, file their rules, and order the grants."""
+        role_id: dict[int, int] = {}
+        bound: list[Role] = []
+        homes: list[str | None] = []
+        numbered: list[tuple[Binding, int]] = []
+        for grant in self.grants:
+            key = id(grant.role)  # one object per role key
+            rid = role_id.get(key)
+            scope = grant.binding.scope
+            if rid is None:
+                rid = role_id[key] = len(bound)
+                bound.append(grant.role)
+                homes.append(scope)
+            elif homes[rid] != scope:
+                # Bindings in more than one place (or cluster-wide): asked about everywhere.
+                homes[rid] = None
+            numbered.append((grant.binding, rid))
+        self._rule_index = RuleIndex([r.rules for r in bound], homes)
+        self._answers = AnswerBuilder(numbered, bound)
+        self._answer_cache: dict[Request, tuple[SubjectAccess, ...]] = {}
 
     # -- building blocks ------------------------------------------------------------------
 
@@ -155,21 +147,6 @@ class PermissionIndex:
             name=name or "",
             namespace=namespace,
         )
-
-    def candidate_roles(self, req: Request) -> list[Role]:
-        """Roles that could grant the request (a superset; exact matching follows)."""
-        if not req.is_resource:
-            return self._url_roles
-        keys: set[RoleKey] = set()
-        resources = [req.combined_resource, "*"]
-        if req.subresource:
-            resources.append(f"*/{req.subresource}")
-        for v in (req.verb, "*"):
-            for r in resources:
-                found = self._tokens.get((v, r))
-                if found:
-                    keys |= found
-        return [self.roles[k] for k in sorted(keys, key=lambda k: (k[0], k[1] or "", k[2]))]
 
     @staticmethod
     def _holds(grant: Grant, namespace: str | None) -> bool:
@@ -209,36 +186,16 @@ class PermissionIndex:
 
     def who_can_request(self, req: Request) -> list[SubjectAccess]:
         """``who_can`` for a prepared Request (resource or non-resource)."""
-        found: dict[Subject, dict[tuple[str, str], Via]] = defaultdict(dict)
-        found[MASTERS_SUBJECT][(BUILTIN_BINDING, MASTERS_ROLE)] = Via(
-            BUILTIN_BINDING, MASTERS_ROLE, (ALL_NAMESPACES,)
-        )
-        holds_everywhere = req.namespace == ALL_NAMESPACES
-        for role in self.candidate_roles(req):
-            rule = rules_allow(role.rules, req)
-            if rule is None:
-                continue
-            role_label = role.display()
-            for grant in self._by_role.get(role.key, ()):
-                scope = grant.binding.scope
-                if not (holds_everywhere or scope is None or scope == req.namespace):
-                    continue
-                label = grant.binding.display()
-                via = Via(label, role_label, grant.namespaces, rule)
-                for s in grant.binding.subjects:
-                    found[s].setdefault((label, role_label), via)
-        out = [
-            SubjectAccess(s, tuple(sorted(v.values(), key=lambda x: (x.binding, x.role))))
-            for s, v in found.items()
-        ]
-        out.sort(
-            key=lambda a: (
-                _KIND_ORDER.get(a.subject.kind, 9),
-                a.subject.namespace or "",
-                a.subject.name,
-            )
-        )
-        return out
+        cached = self._answer_cache.get(req)
+        if cached is None:
+            # A large answer is tens of thousands of small tuples, none of them cyclic.
+            with cyclic_gc_paused():
+                matches = self._rule_index.matching(req, req.namespace)
+                cached = tuple(self._answers.answer(matches, req.namespace))
+            if len(self._answer_cache) >= _ANSWER_CACHE_SIZE:
+                del self._answer_cache[next(iter(self._answer_cache))]
+            self._answer_cache[req] = cached
+        return list(cached)
 
     def allows(self, identity: Identity, req: Request) -> Via | None:
         """Whether the identity may make the request, and the first chain that allows it."""
@@ -275,7 +232,8 @@ def build_index(
 ) -> PermissionIndex:
     """Parse and index every RBAC object of an inventory (or any iterable of resources)."""
     resources = list(inventory)
-    parsed = parse_rbac(resources)
-    if catalog is None:
-        catalog = ResourceCatalog(inventory if isinstance(inventory, Inventory) else None)
-    return PermissionIndex(parsed.roles, parsed.bindings, parsed.errors, catalog)
+    with cyclic_gc_paused():
+        parsed = parse_rbac(resources)
+        if catalog is None:
+            catalog = ResourceCatalog(inventory if isinstance(inventory, Inventory) else None)
+        return PermissionIndex(parsed.roles, parsed.bindings, parsed.errors, catalog)
