@@ -2,7 +2,8 @@
 
 The server runs as its own process, exactly as deployed (one uvicorn process, TLS, JSON decision
 logs written to a file). The client is an open-loop asyncio generator over keep-alive HTTPS
-connections: requests are scheduled at a fixed rate and latency counts from the *scheduled*
+connections (on uvloop when installed, whose TLS costs a fraction of asyncio's; its CPU share is
+reported, since it runs on the same cores as the server): requests are scheduled at a fixed rate and latency counts from the *scheduled*
 time, so a stalled server cannot hide its queueing (no coordinated omission). The body is a
 typical Deployment review (a few containers, probes, env, volumes) that violates some rules.
 
@@ -144,6 +145,10 @@ class RunResult:
             # Server CPU per answered request: what the server costs, whatever else runs.
             "server_cpu_ms_per_request": round(self.server_cpu / max(self.ok, 1) * 1000, 3),
             "client_cpu_ms_per_request": round(self.client_cpu / max(self.ok, 1) * 1000, 3),
+            # Fractions of one core over the run.
+            "server_cpu_share": round(self.server_cpu / max(self.elapsed, 1e-9), 3),
+            "client_cpu_share": round(self.client_cpu / max(self.elapsed, 1e-9), 3),
+            "load_average_1m_after": round(os.getloadavg()[0], 2),
         }
         if self.rss_kib:
             rss = [r for _, r in self.rss_kib]
@@ -303,6 +308,15 @@ def start_server(certs_dir: Path, log: Path) -> tuple[subprocess.Popen[bytes], i
     raise SystemExit("server did not start")
 
 
+def run(coro: Any) -> Any:
+    """Run the client on uvloop when it is installed, else on asyncio's own loop."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(coro)
+    return uvloop.run(coro)
+
+
 def main() -> None:
     """Run the rates, the ramp and the soak; print a table and optionally write JSON."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -328,18 +342,14 @@ def main() -> None:
         "ramp": [],
     }
     try:
-        asyncio.run(fixed_rate(port, ctx, 200, 3, proc.pid, args.connections))  # warm-up
+        run(fixed_rate(port, ctx, 200, 3, proc.pid, args.connections))  # warm-up
         for rate in [float(r) for r in args.rates.split(",")]:
-            res = asyncio.run(
-                fixed_rate(port, ctx, rate, args.duration, proc.pid, args.connections)
-            )
+            res = run(fixed_rate(port, ctx, rate, args.duration, proc.pid, args.connections))
             report["runs"].append(res.summary())
             print(json.dumps(res.summary()), flush=True)
         best = None
         for rate in [float(r) for r in args.ramp.split(",") if r]:
-            res = asyncio.run(
-                fixed_rate(port, ctx, rate, args.duration, proc.pid, args.connections)
-            )
+            res = run(fixed_rate(port, ctx, rate, args.duration, proc.pid, args.connections))
             s = res.summary()
             report["ramp"].append(s)
             print("ramp", json.dumps(s), flush=True)
@@ -353,9 +363,7 @@ def main() -> None:
             best = s
         report["highest_sustainable"] = best
         if args.soak > 0:
-            res = asyncio.run(
-                fixed_rate(port, ctx, args.soak_rate, args.soak, proc.pid, args.connections)
-            )
+            res = run(fixed_rate(port, ctx, args.soak_rate, args.soak, proc.pid, args.connections))
             s = res.summary()
             s["rss_mib_series"] = [round(r / 1024, 1) for t, r in res.rss_kib if int(t) % 10 == 0]
             report["soak"] = s

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cache
 from typing import Any
 
 from stockade.controlplane.visibility import HARDENING_NEEDS, observe
@@ -52,6 +53,9 @@ class ScanSettings:
     """The user asked for node or cluster hardening (``--node``, a cluster scan): control-plane
     and kubelet checks that cannot run are reported as not evaluated. Otherwise they are
     reported only when the input shows some node or control-plane configuration."""
+    rule_set: RuleSet | None = None
+    """The rules of ``config`` and ``registry`` selected once (`RuleSet`), for callers that scan
+    many small inventories with one config; ignored unless built from these two objects."""
 
 
 def select_rules(registry: Registry, config: Config) -> list[Rule]:
@@ -72,6 +76,35 @@ def select_rules(registry: Registry, config: Config) -> list[Rule]:
     return out
 
 
+class RuleSet:
+    """The rules a config selects from a registry, with what depends only on them kept.
+
+    A scan selects its rules and splits them by the capabilities its source provides; a caller
+    that runs many scans with one config (the admission webhook, once per request) builds this
+    once per config and passes it in `ScanSettings.rule_set`.
+    """
+
+    def __init__(self, registry: Registry, config: Config) -> None:
+        self.registry = registry
+        self.config = config
+        self.rules: tuple[Rule, ...] = tuple(select_rules(registry, config))
+        self.known_ids: frozenset[str] = frozenset(registry.ids())
+        self._split: dict[frozenset[str], tuple[list[Rule], list[Rule]]] = {}
+
+    def split(self, capabilities: frozenset[str]) -> tuple[list[Rule], list[Rule]]:
+        """(runnable, unmet): rules whose needs ``capabilities`` meet, and the others; in order."""
+        found = self._split.get(capabilities)
+        if found is None:
+            runnable = [r for r in self.rules if r.meta.needs <= capabilities]
+            unmet = [r for r in self.rules if not r.meta.needs <= capabilities]
+            # NOTE: the number of distinct capability sets is small (source kinds times the
+            # components an input shows); the bound only guards against the unforeseen.
+            if len(self._split) < 64:
+                self._split[capabilities] = (runnable, unmet)
+            found = (runnable, unmet)
+        return found
+
+
 def stable_key(obj: Any, path: Sequence[str | int]) -> str:
     """A path that survives reordering: list items with a name are named, not numbered."""
     parts: list[str] = []
@@ -90,12 +123,19 @@ def stable_key(obj: Any, path: Sequence[str | int]) -> str:
     return "".join(parts)
 
 
+@cache
+def _in_order(kinds: frozenset[str]) -> tuple[str, ...]:
+    return tuple(sorted(kinds))
+
+
 def _subjects(rule: Rule, inventory: Inventory) -> Iterable[Any]:
     meta = rule.meta
     if meta.target is Target.POD:
         return inventory.pod_templates()
     if meta.target is Target.RESOURCE:
-        return inventory.of_kind(*sorted(meta.kinds))
+        return inventory.of_kind(*_in_order(meta.kinds))
+    if meta.reports_on and not inventory.has_any(meta.reports_on):
+        return ()
     return (inventory,)
 
 
@@ -228,17 +268,19 @@ def _scan_inventory(
             for r in inventory
             if not (inventory.is_namespaced(r) and r.effective_namespace() in skip)
         )
-    rules = select_rules(registry, config)
+    rule_set = settings.rule_set
+    if rule_set is None or rule_set.config is not config or rule_set.registry is not registry:
+        rule_set = RuleSet(registry, config)
     ctx = RuleContext(inventory, config)
     seen = observe(inventory, ctx.memo)
-    capabilities = settings.capabilities | seen.provided
-    runnable = [r for r in rules if r.meta.needs <= capabilities]
+    capabilities = frozenset(settings.capabilities | seen.provided)
+    runnable, unmet = rule_set.split(capabilities)
     hardening = settings.hardening or seen.any_node_config
     not_evaluated: list[NotEvaluated] = []
     by_reason: dict[str, list[str]] = defaultdict(list)  # hardening rules, grouped
-    for r in rules:
+    for r in unmet:
         missing = r.meta.needs - capabilities
-        if not missing or (missing <= HARDENING_NEEDS and not hardening):
+        if missing <= HARDENING_NEEDS and not hardening:
             continue
         if missing <= HARDENING_NEEDS:
             by_reason[seen.reason(missing)].append(r.id)
@@ -264,7 +306,7 @@ def _scan_inventory(
     ]
     resources = {id(res): res for _, res, _ in hits}
     outcome = apply_waivers(
-        findings, resources, [id(res) for _, res, _ in hits], config, set(registry.ids())
+        findings, resources, [id(res) for _, res, _ in hits], config, rule_set.known_ids
     )
     result = ScanResult(
         findings=sorted(outcome.findings, key=Finding.sort_key),

@@ -73,10 +73,11 @@ def admission_resource(request: AdmissionRequest) -> Resource | None:
 def evaluate(resource: Resource, policy: AdmissionPolicy) -> ScanResult:
     """Scan one object with the policy's config: the `stockade scan` pipeline, unchanged."""
     settings = ScanSettings(
-        config=policy.scan_config or policy.config,
+        config=policy.effective_config,
         registry=policy.registry,
         capabilities=ADMISSION_CAPABILITIES,
         locate=False,
+        rule_set=policy.rule_set,
     )
     return scan_inventory(Inventory([resource]), settings)
 

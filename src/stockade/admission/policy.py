@@ -18,7 +18,7 @@ from stockade.policy.config import Config, read_config
 from stockade.policy.gate import FAIL_ON_CHOICES
 from stockade.rules.catalogue import load_catalogue
 from stockade.rules.registry import Registry
-from stockade.scan import select_rules
+from stockade.scan import RuleSet, select_rules
 
 MODE_LABEL = "stockade.dev/mode"
 
@@ -46,6 +46,13 @@ class AdmissionPolicy:
     scan_config: Config | None = None
     """The config the scan runs with: ``config`` restricted to rules whose severity (after the
     config's overrides) reaches the threshold, since no other rule can change a decision."""
+    rule_set: RuleSet | None = None
+    """The rules of the scan config, selected once per policy rather than once per request."""
+
+    @property
+    def effective_config(self) -> Config:
+        """The config each request is scanned with."""
+        return self.scan_config or self.config
 
     @classmethod
     def build(
@@ -80,8 +87,10 @@ class AdmissionPolicy:
         namespaces = set(ex.namespaces)
         if own_namespace:
             namespaces.add(own_namespace)
+        scan_config = _decisive(config, registry, threshold)
         return cls(
-            scan_config=_decisive(config, registry, threshold),
+            scan_config=scan_config,
+            rule_set=RuleSet(registry, scan_config),
             config=config,
             registry=registry,
             default_mode=Mode(chosen_mode),

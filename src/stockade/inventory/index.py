@@ -52,6 +52,11 @@ class Inventory:
             out.extend(self._by_kind.get(kind, ()))
         return out
 
+    def has_any(self, kinds: Iterable[str]) -> bool:
+        """Whether at least one resource is of one of ``kinds``."""
+        # Only __init__ writes to the defaultdict, so every key has resources.
+        return not self._by_kind.keys().isdisjoint(kinds)
+
     def get(self, kind: str, namespace: str | None, name: str) -> Resource | None:
         """The resource with that kind, namespace and name, if loaded.
 

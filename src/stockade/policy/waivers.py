@@ -8,6 +8,7 @@ matched nothing, so stale waivers do not pile up.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
@@ -26,7 +27,9 @@ class AnnotationWaivers:
     reasons: dict[str, str]
 
 
-def parse_ignore_annotation(value: str, known_rules: set[str]) -> tuple[dict[str, str], list[str]]:
+def parse_ignore_annotation(
+    value: str, known_rules: AbstractSet[str]
+) -> tuple[dict[str, str], list[str]]:
     """Parse ``"<rule-id>[,<rule-id>]: <reason>"`` (one entry per line).
 
     Returns the waived rules with their reasons and the problems found.
@@ -84,7 +87,7 @@ def apply_waivers(
     resources: dict[int, Resource],
     finding_resource: list[int],
     config: Config,
-    known_rules: set[str],
+    known_rules: AbstractSet[str],
     today: dt.date | None = None,
 ) -> WaiverOutcome:
     """Attach waivers from annotations and config exceptions to findings.

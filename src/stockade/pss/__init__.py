@@ -7,7 +7,14 @@ Example::
     print(result.allowed, [v.message for v in result.violations])
 """
 
-from stockade.pss.evaluator import CHECK_IDS, CHECKS, evaluate_pod, run_check, run_checks
+from stockade.pss.evaluator import (
+    CHECK_IDS,
+    CHECKS,
+    PodChecks,
+    evaluate_pod,
+    run_check,
+    run_checks,
+)
 from stockade.pss.levels import LATEST, NEWEST_MINOR, Level, PssVersion, parse_level, parse_version
 from stockade.pss.result import CheckResult, Offender, PssEvaluation
 
@@ -19,6 +26,7 @@ __all__ = [
     "CheckResult",
     "Level",
     "Offender",
+    "PodChecks",
     "PssEvaluation",
     "PssVersion",
     "evaluate_pod",

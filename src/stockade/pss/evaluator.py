@@ -16,7 +16,7 @@ from stockade.pss import checks_host as host
 from stockade.pss import checks_profiles as prof
 from stockade.pss import checks_user as user
 from stockade.pss.levels import NEWEST_MINOR, Level, PssVersion
-from stockade.pss.pod import visiting
+from stockade.pss.pod import call_visiting, list_containers, visiting
 from stockade.pss.result import CheckResult, PssEvaluation
 
 CheckFn = Callable[[Mapping[str, Any], Mapping[str, Any]], CheckResult]
@@ -197,6 +197,41 @@ def run_checks(
             check_id: fn(meta, spec) if fn is not None else CheckResult(check_id, True)
             for check_id, fn in _checks_at(version.effective_minor)
         }
+
+
+@cache
+def _check_fns_at(minor: int) -> dict[str, CheckFn | None]:
+    return dict(_checks_at(minor))
+
+
+class PodChecks:
+    """The checks of one pod at one version, by id, each run on first use and kept.
+
+    Gives what `run_checks` gives for every id; a caller that reads a few checks (the admission
+    webhook judging with the rules at or above its threshold) pays for those only.
+    """
+
+    __slots__ = ("_fns", "_listed", "_meta", "_results", "_spec")
+
+    def __init__(
+        self, meta: Mapping[str, Any], spec: Mapping[str, Any], version: PssVersion
+    ) -> None:
+        self._meta = meta
+        self._spec = spec
+        self._fns = _check_fns_at(version.effective_minor)
+        self._listed = list_containers(spec)
+        self._results: dict[str, CheckResult] = {}
+
+    def __getitem__(self, check_id: str) -> CheckResult:
+        result = self._results.get(check_id)
+        if result is None:
+            fn = self._fns[check_id]
+            if fn is None:
+                result = CheckResult(check_id, True)
+            else:
+                result = call_visiting(fn, self._meta, self._spec, self._listed)
+            self._results[check_id] = result
+        return result
 
 
 def run_check(

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 from stockade.model import FieldPath
 
 _CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
 
 
+_R = TypeVar("_R")
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
@@ -44,6 +45,26 @@ def _walk(spec: Mapping[str, Any]) -> tuple[ContainerEntry, ...]:
             if c.__class__ is dict or isinstance(c, Mapping):
                 out.append((("spec", list_name, i), str(c.get("name", "")), c))
     return tuple(out)
+
+
+def call_visiting(
+    fn: Callable[[Mapping[str, Any], Mapping[str, Any]], _R],
+    meta: Mapping[str, Any],
+    spec: Mapping[str, Any],
+    listed: tuple[ContainerEntry, ...],
+) -> _R:
+    """``fn(meta, spec)`` with ``listed`` as the containers of ``spec``: `visiting` for one call,
+    without a context manager's cost (run once per check and pod)."""
+    token = _visiting.set((spec, listed))
+    try:
+        return fn(meta, spec)
+    finally:
+        _visiting.reset(token)
+
+
+def list_containers(spec: Mapping[str, Any]) -> tuple[ContainerEntry, ...]:
+    """The containers of ``spec`` as `visiting` lists them, for `call_visiting`."""
+    return _walk(spec)
 
 
 def containers(spec: Mapping[str, Any]) -> tuple[ContainerEntry, ...]:

@@ -19,9 +19,12 @@ from stockade.model import Category, FieldPath, Severity, Violation
 from stockade.rbac.access import CapsCache
 from stockade.rbac.capabilities import risk_of
 from stockade.rbac.index import Grant, PermissionIndex, build_index
+from stockade.rbac.parse import BINDING_KINDS, ROLE_KINDS
 from stockade.rbac.types import ANONYMOUS, AUTHENTICATED, UNAUTHENTICATED, Binding, Subject
 from stockade.rules.registry import RuleContext, Target, rule
 
+RBAC_KINDS = frozenset({*ROLE_KINDS, *BINDING_KINDS})
+"""The index reads roles and bindings only (`parse_rbac`): without them no rule here fires."""
 DISCOVERY_ROLES = frozenset({"system:discovery", "system:basic-user", "system:public-info-viewer"})
 SELF_REVIEWS = frozenset(
     {"selfsubjectaccessreviews", "selfsubjectrulesreviews", "selfsubjectreviews"}
@@ -107,6 +110,7 @@ _RBAC_REMEDIATION = """Grant the narrowest role that works: name the verbs, reso
     severity=Severity.CRITICAL,
     category=Category.RBAC,
     target=Target.INVENTORY,
+    reports_on=RBAC_KINDS,
     remediation="""Bind cluster-admin only to break-glass identities. Give people and
     workloads a role with the permissions they need, in their namespace; for administrators
     prefer impersonation from a low-privilege account.""",
@@ -141,6 +145,7 @@ def rbac_cluster_admin_binding(inv: Inventory, ctx: RuleContext) -> Iterator[Vio
     severity=Severity.HIGH,
     category=Category.RBAC,
     target=Target.INVENTORY,
+    reports_on=RBAC_KINDS,
     remediation="""List verbs, resources and API groups explicitly. A wildcard also grants
     every resource and verb added in the future, including subresources such as pods/exec.""",
 )
@@ -186,6 +191,7 @@ def rbac_wildcard(inv: Inventory, ctx: RuleContext) -> Iterator[Violation]:
     severity=Severity.HIGH,
     category=Category.RBAC,
     target=Target.INVENTORY,
+    reports_on=RBAC_KINDS,
     remediation="""Grant get on named secrets (resourceNames) instead of list/watch, which
     return every secret's value, and avoid cluster-wide secret access entirely; mount the
     secrets a workload needs instead of reading them through the API.""",
@@ -212,6 +218,7 @@ def rbac_secrets_read(inv: Inventory, ctx: RuleContext) -> Iterator[Violation]:
     severity=Severity.CRITICAL,
     category=Category.RBAC,
     target=Target.INVENTORY,
+    reports_on=RBAC_KINDS,
     remediation="""Remove escalate and bind on roles/clusterroles and impersonate on
     users/groups/serviceaccounts except for the few controllers that need them; each lets the
     holder take permissions it was never given.""",
@@ -229,6 +236,7 @@ def rbac_escalation_verbs(inv: Inventory, ctx: RuleContext) -> Iterator[Violatio
     severity=Severity.HIGH,
     category=Category.RBAC,
     target=Target.INVENTORY,
+    reports_on=RBAC_KINDS,
     remediation="""Remove create (and get, which websocket clients use before Kubernetes 1.35)
     on pods/exec and pods/attach; use ephemeral debug workflows behind approval instead.""",
 )
@@ -243,6 +251,7 @@ def rbac_pod_exec(inv: Inventory, ctx: RuleContext) -> Iterator[Violation]:
     severity=Severity.HIGH,
     category=Category.RBAC,
     target=Target.INVENTORY,
+    reports_on=RBAC_KINDS,
     remediation="""Let a deployment pipeline, not people or workloads, create pods and pod
     controllers; where needed, keep such grants to one namespace and enforce the restricted
     Pod Security Standard there.""",
@@ -260,6 +269,7 @@ def rbac_create_pods(inv: Inventory, ctx: RuleContext) -> Iterator[Violation]:
     severity=Severity.CRITICAL,
     category=Category.RBAC,
     target=Target.INVENTORY,
+    reports_on=RBAC_KINDS,
     remediation="""Remove get and create on nodes/proxy; monitoring agents should read
     nodes/metrics and nodes/stats instead.""",
 )
@@ -274,6 +284,7 @@ def rbac_node_proxy(inv: Inventory, ctx: RuleContext) -> Iterator[Violation]:
     severity=Severity.CRITICAL,
     category=Category.RBAC,
     target=Target.INVENTORY,
+    reports_on=RBAC_KINDS,
     remediation="""Only the certificate controller should update
     certificatesigningrequests/approval; remove it from other roles, together with approve on
     signers.""",
@@ -291,6 +302,7 @@ def rbac_csr_approve(inv: Inventory, ctx: RuleContext) -> Iterator[Violation]:
     severity=Severity.HIGH,
     category=Category.RBAC,
     target=Target.INVENTORY,
+    reports_on=RBAC_KINDS,
     remediation="""Remove create on serviceaccounts/token; only the kubelet and token
     brokers need it.""",
 )
@@ -305,6 +317,7 @@ def rbac_token_create(inv: Inventory, ctx: RuleContext) -> Iterator[Violation]:
     severity=Severity.CRITICAL,
     category=Category.RBAC,
     target=Target.INVENTORY,
+    reports_on=RBAC_KINDS,
     remediation="""Only cluster administrators and the operator that owns a webhook should
     write validating or mutating webhook configurations; scope the operator's grant with
     resourceNames.""",
@@ -339,6 +352,7 @@ def _discovery_only(grant: Grant | None, role_name: str) -> bool:
     severity=Severity.CRITICAL,
     category=Category.RBAC,
     target=Target.INVENTORY,
+    reports_on=RBAC_KINDS,
     remediation="""Remove system:anonymous and system:unauthenticated from bindings, and
     bind system:authenticated to nothing beyond discovery: every identity with any credential,
     every service account included, is a member.""",
@@ -379,6 +393,7 @@ def _where_b(b: Binding) -> str:
     severity=Severity.MEDIUM,
     category=Category.RBAC,
     target=Target.INVENTORY,
+    reports_on=RBAC_KINDS,
     remediation="""Create a dedicated service account for the workload that needs the
     permissions and bind the role to it; every pod that names no service account runs as
     default and would inherit them.""",

@@ -50,6 +50,10 @@ class RuleMeta:
     """Data the rule needs beyond object specs, e.g. ``{"secret-values"}``; a source that cannot
     provide it reports the rule as not evaluated instead of passing it."""
     default_enabled: bool = True
+    reports_on: frozenset[str] = frozenset()
+    """For an inventory rule: kinds every violation is derived from. With none of them in the
+    inventory the rule has nothing to report and the runner skips it (a one-object admission
+    review never pays for the RBAC index). Empty: always run."""
 
 
 _T = TypeVar("_T")
@@ -151,6 +155,8 @@ class Registry:
                 problems.append(f"{m.id}: remediation missing or too short")
             if m.target is Target.RESOURCE and not m.kinds:
                 problems.append(f"{m.id}: resource rule without kinds")
+            if m.reports_on and m.target is not Target.INVENTORY:
+                problems.append(f"{m.id}: reports_on is for inventory rules")
             pss = m.frameworks.get("pss")
             if pss is not None and pss not in PSS_LEVELS:
                 problems.append(f"{m.id}: unknown PSS level {pss!r}")
@@ -177,6 +183,7 @@ def rule(
     description: str = "",
     needs: Iterable[str] = (),
     default_enabled: bool = True,
+    reports_on: Iterable[str] = (),
     registry: Registry | None = None,
 ) -> Callable[[RuleFn], RuleFn]:
     """Register the decorated function as a rule with this metadata."""
@@ -194,8 +201,9 @@ def rule(
             description=" ".join(description.split()) or (fn.__doc__ or "").strip(),
             needs=frozenset(needs),
             default_enabled=default_enabled,
+            reports_on=frozenset(reports_on),
         )
-        (registry or REGISTRY).add(Rule(meta, fn))
+        (registry if registry is not None else REGISTRY).add(Rule(meta, fn))
         return fn
 
     return decorate

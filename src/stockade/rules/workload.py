@@ -13,7 +13,7 @@ from typing import Any
 
 from stockade.inventory.podspec import CONTAINER_LIST_LABELS, Container, PodTemplate
 from stockade.model import Category, FieldPath, Severity, Violation
-from stockade.pss import LATEST, Offender, run_checks
+from stockade.pss import LATEST, Offender, PodChecks
 from stockade.rules.registry import RuleContext, Target, rule
 
 DANGEROUS_CAPABILITIES = frozenset(
@@ -55,7 +55,7 @@ def _sc_path(c: Container, *fields: str | int) -> tuple[str | int, ...]:
 def pss_offenders(pod: PodTemplate, check_id: str) -> list[tuple[FieldPath, Offender]]:
     """The offending fields of one Pod Security Standards check (newest version), as absolute
     paths in the resource: scan rules that overlap a PSS check reuse the PSS engine."""
-    results = pod.memo("pss-latest", lambda: run_checks(pod.meta, pod.spec, LATEST))
+    results = pod.memo("pss-latest", lambda: PodChecks(pod.meta, pod.spec, LATEST))
     result = results[check_id]
     out: list[tuple[FieldPath, Offender]] = []
     for o in result.offenders:
