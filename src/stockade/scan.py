@@ -90,6 +90,7 @@ class RuleSet:
         self.rules: tuple[Rule, ...] = tuple(select_rules(registry, config))
         self.known_ids: frozenset[str] = frozenset(registry.ids())
         self._split: dict[frozenset[str], tuple[list[Rule], list[Rule]]] = {}
+        self._gaps: dict[frozenset[str], list[tuple[Rule, frozenset[str], str | None]]] = {}
 
     def split(self, capabilities: frozenset[str]) -> tuple[list[Rule], list[Rule]]:
         """(runnable, unmet): rules whose needs ``capabilities`` meet, and the others; in order."""
@@ -102,6 +103,24 @@ class RuleSet:
             if len(self._split) < 64:
                 self._split[capabilities] = (runnable, unmet)
             found = (runnable, unmet)
+        return found
+
+    def gaps(self, capabilities: frozenset[str]) -> list[tuple[Rule, frozenset[str], str | None]]:
+        """The unmet rules with what they miss, and why they are not evaluated; the reason is
+        None when they miss only node or control-plane inputs (it then depends on the scan)."""
+        found = self._gaps.get(capabilities)
+        if found is None:
+            found = []
+            for r in self.split(capabilities)[1]:
+                missing = r.meta.needs - capabilities
+                reason = None
+                if not missing <= HARDENING_NEEDS:
+                    reason = (
+                        f"needs {', '.join(sorted(missing))}, which this source does not provide"
+                    )
+                found.append((r, missing, reason))
+            if len(self._gaps) < 64:
+                self._gaps[capabilities] = found
         return found
 
 
@@ -274,23 +293,15 @@ def _scan_inventory(
     ctx = RuleContext(inventory, config)
     seen = observe(inventory, ctx.memo)
     capabilities = frozenset(settings.capabilities | seen.provided)
-    runnable, unmet = rule_set.split(capabilities)
+    runnable = rule_set.split(capabilities)[0]
     hardening = settings.hardening or seen.any_node_config
     not_evaluated: list[NotEvaluated] = []
     by_reason: dict[str, list[str]] = defaultdict(list)  # hardening rules, grouped
-    for r in unmet:
-        missing = r.meta.needs - capabilities
-        if missing <= HARDENING_NEEDS and not hardening:
-            continue
-        if missing <= HARDENING_NEEDS:
+    for r, missing, why in rule_set.gaps(capabilities):
+        if why is not None:
+            not_evaluated.append(NotEvaluated((r.id,), why))
+        elif hardening:
             by_reason[seen.reason(missing)].append(r.id)
-        else:
-            not_evaluated.append(
-                NotEvaluated(
-                    (r.id,),
-                    f"needs {', '.join(sorted(missing))}, which this source does not provide",
-                )
-            )
     not_evaluated += [
         NotEvaluated(tuple(ids), reason, "control-plane") for reason, ids in by_reason.items()
     ]

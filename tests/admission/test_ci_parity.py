@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from stockade.admission.app import WebhookState
-from stockade.admission.judge import ADMISSION_CAPABILITIES
+from stockade.admission.policy import ADMISSION_CAPABILITIES
 from stockade.controlplane.visibility import HARDENING_NEEDS
 from stockade.model import Severity
 from stockade.policy.config import parse_config

@@ -9,18 +9,20 @@ evaluated rather than run (a Secret in a cluster legitimately holds data).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cache
 from typing import Any
 
-from stockade.admission.policy import AdmissionPolicy, Mode
+from stockade.admission.policy import (
+    AdmissionPolicy,
+    Mode,
+    admission_settings,
+)
 from stockade.admission.review import AdmissionRequest
 from stockade.inventory.index import Inventory
 from stockade.inventory.resource import Origin, Resource
 from stockade.model import Finding, ScanError, ScanResult, Severity
 from stockade.policy.waivers import IGNORE_ANNOTATION
-from stockade.scan import ScanSettings, scan_inventory
-
-ADMISSION_CAPABILITIES = frozenset({"secret-values"})
-"""What an AdmissionReview provides: the full object, Secret data included; no manifest file."""
+from stockade.scan import scan_inventory
 
 ADMISSION_ORIGIN = "<admission>"
 _WARNING_CHARS = 240
@@ -72,12 +74,8 @@ def admission_resource(request: AdmissionRequest) -> Resource | None:
 
 def evaluate(resource: Resource, policy: AdmissionPolicy) -> ScanResult:
     """Scan one object with the policy's config: the `stockade scan` pipeline, unchanged."""
-    settings = ScanSettings(
-        config=policy.effective_config,
-        registry=policy.registry,
-        capabilities=ADMISSION_CAPABILITIES,
-        locate=False,
-        rule_set=policy.rule_set,
+    settings = policy.scan_settings or admission_settings(
+        policy.effective_config, policy.registry, policy.rule_set
     )
     return scan_inventory(Inventory([resource]), settings)
 
@@ -86,8 +84,13 @@ def at_or_above(result: ScanResult, fail_on: str) -> list[Finding]:
     """Active findings the threshold counts, as `stockade.policy.gate` counts them."""
     if fail_on == "never":
         return []
-    threshold = Severity(fail_on).rank
+    threshold = _rank(fail_on)
     return [f for f in result.active() if f.severity.rank >= threshold]
+
+
+@cache
+def _rank(fail_on: str) -> int:
+    return Severity(fail_on).rank
 
 
 def _subject(resource: Resource) -> str:
@@ -164,7 +167,7 @@ def judge(request: AdmissionRequest, policy: AdmissionPolicy, mode: Mode) -> Ver
         )
     result = evaluate(resource, policy)
     counted = at_or_above(result, policy.fail_on)
-    threshold = Severity(policy.fail_on).rank if policy.fail_on != "never" else 99
+    threshold = _rank(policy.fail_on) if policy.fail_on != "never" else 99
     waived = tuple(f for f in result.waived() if f.severity.rank >= threshold)
     errors = tuple(result.errors)
     problems = tuple(_clip(f"stockade: {e.message}") for e in errors)

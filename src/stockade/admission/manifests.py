@@ -14,8 +14,7 @@ import base64
 from dataclasses import dataclass, field
 from typing import Any
 
-from stockade.admission.judge import ADMISSION_CAPABILITIES
-from stockade.admission.policy import MODE_LABEL
+from stockade.admission.policy import ADMISSION_CAPABILITIES, MODE_LABEL
 from stockade.inventory.podspec import POD_BEARING_KINDS
 from stockade.rules.catalogue import load_catalogue
 from stockade.rules.registry import Registry, Target

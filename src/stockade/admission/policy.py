@@ -18,9 +18,11 @@ from stockade.policy.config import Config, read_config
 from stockade.policy.gate import FAIL_ON_CHOICES
 from stockade.rules.catalogue import load_catalogue
 from stockade.rules.registry import Registry
-from stockade.scan import RuleSet, select_rules
+from stockade.scan import RuleSet, ScanSettings, select_rules
 
 MODE_LABEL = "stockade.dev/mode"
+ADMISSION_CAPABILITIES = frozenset({"secret-values"})
+"""What an AdmissionReview provides: the full object, Secret data included; no manifest file."""
 
 
 class Mode(StrEnum):
@@ -48,6 +50,8 @@ class AdmissionPolicy:
     config's overrides) reaches the threshold, since no other rule can change a decision."""
     rule_set: RuleSet | None = None
     """The rules of the scan config, selected once per policy rather than once per request."""
+    scan_settings: ScanSettings | None = None
+    """What each request is scanned with, built once per policy (`stockade.admission.judge`)."""
 
     @property
     def effective_config(self) -> Config:
@@ -88,9 +92,11 @@ class AdmissionPolicy:
         if own_namespace:
             namespaces.add(own_namespace)
         scan_config = _decisive(config, registry, threshold)
+        rule_set = RuleSet(registry, scan_config)
         return cls(
             scan_config=scan_config,
-            rule_set=RuleSet(registry, scan_config),
+            rule_set=rule_set,
+            scan_settings=admission_settings(scan_config, registry, rule_set),
             config=config,
             registry=registry,
             default_mode=Mode(chosen_mode),
@@ -117,6 +123,20 @@ class AdmissionPolicy:
         if self.exempt_groups.intersection(request.groups):
             return "group"
         return None
+
+
+def admission_settings(
+    config: Config, registry: Registry, rule_set: RuleSet | None
+) -> ScanSettings:
+    """Scan settings for objects from AdmissionReviews: the full object, Secret data included,
+    and no manifest file (so nothing to locate)."""
+    return ScanSettings(
+        config=config,
+        registry=registry,
+        capabilities=ADMISSION_CAPABILITIES,
+        locate=False,
+        rule_set=rule_set,
+    )
 
 
 def _decisive(config: Config, registry: Registry, fail_on: str) -> Config:
