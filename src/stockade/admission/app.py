@@ -79,7 +79,7 @@ class WebhookState:
 
 
 def _bad(error: ReviewError, metrics: WebhookMetrics) -> tuple[int, bytes]:
-    metrics.requests.labels("400").inc()
+    metrics.count(metrics.requests, "400")
     log.warning("bad request", extra={"event": {"error": error.message}})
     return 400, orjson.dumps(error.to_json())
 
@@ -172,7 +172,7 @@ def create_app(state: WebhookState) -> ValidateFirst:
             try:
                 verdict = judge(req, policy, await _mode(state, policy, req))
             except Exception as exc:  # the request boundary: one bad object never stops serving
-                metrics.requests.labels("500").inc()
+                metrics.count(metrics.requests, "500")
                 log.error(
                     "internal error",
                     extra={
@@ -183,7 +183,7 @@ def create_app(state: WebhookState) -> ValidateFirst:
             body = _answer(req, verdict)
             elapsed = time.perf_counter() - start
             metrics.record(verdict)
-            metrics.requests.labels("200").inc()
+            metrics.count(metrics.requests, "200")
             metrics.latency.observe(elapsed)
             log_decision(req, verdict, elapsed)
             return 200, body
