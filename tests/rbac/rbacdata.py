@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 from stockade.inventory import Inventory, Origin, Resource
@@ -95,3 +96,54 @@ def group(name: str) -> dict[str, Any]:
 def inv(*resources: Resource) -> Inventory:
     """An inventory."""
     return Inventory(resources)
+
+
+# ---- random RBAC sets, for the tests that compare the index with a naive evaluation ---------
+
+RANDOM_NAMESPACES = ["a", "b", "c"]
+RANDOM_VERBS = ["get", "list", "create", "delete", "escalate", "*"]
+RANDOM_GROUPS = ["", "apps", "example.com", "*"]
+RANDOM_RESOURCES = [
+    "pods",
+    "pods/exec",
+    "pods/log",
+    "pods/*",
+    "secrets",
+    "nodes",
+    "nodes/proxy",
+    "deployments",
+    "deployments/scale",
+    "*/scale",
+    "*",
+    "widgets",
+]
+RANDOM_NAMES = ["x", "y"]
+RANDOM_URLS = ["/healthz", "/healthz/*", "/metrics", "*"]
+RANDOM_SUBJECTS: list[dict[str, Any]] = [
+    user("u0"),
+    user("u1"),
+    user("system:serviceaccount:a:s0"),
+    group("g0"),
+    group("system:authenticated"),
+    group("system:serviceaccounts"),
+    group("system:serviceaccounts:b"),
+    sa("s0", "a"),
+    sa("s1", "b"),
+    sa("s2"),  # namespace from the RoleBinding
+]
+RANDOM_LABELS = [{"agg": "one"}, {"agg": "two"}, {}]
+
+
+def random_rule(rng: random.Random, cluster: bool) -> dict[str, Any]:
+    """One policy rule: non-resource URLs (cluster roles only), wildcards, resourceNames."""
+    if cluster and rng.random() < 0.15:
+        return {"verbs": rng.sample(["get", "*"], 1), "nonResourceURLs": rng.sample(RANDOM_URLS, 2)}
+    out: dict[str, Any] = {
+        "verbs": rng.sample(RANDOM_VERBS, rng.randint(1, 2)),
+        # Sometimes the same group twice: a rule is still one candidate.
+        "apiGroups": [rng.choice(RANDOM_GROUPS) for _ in range(rng.randint(1, 2))],
+        "resources": rng.sample(RANDOM_RESOURCES, rng.randint(1, 3)),
+    }
+    if rng.random() < 0.25:
+        out["resourceNames"] = rng.sample(RANDOM_NAMES, rng.randint(1, 2))
+    return out

@@ -10,51 +10,21 @@ import pytest
 
 from stockade.rbac import ALL_NAMESPACES, Identity, Request, build_index
 
-from tests.rbac.rbacdata import binding, group, inv, role, sa, user
-
-NAMESPACES = ["a", "b", "c"]
-VERBS = ["get", "list", "create", "escalate", "*"]
-GROUPS = ["", "apps", "*"]
-RESOURCES = [
-    "pods",
-    "pods/exec",
-    "pods/*",
-    "secrets",
-    "deployments",
-    "deployments/scale",
-    "*/scale",
-    "*",
-    "nodes",
-    "nodes/proxy",
-]
-NAMES = ["x", "y"]
-URLS = ["/healthz", "/healthz/*", "/metrics", "*"]
-SUBJECTS: list[dict[str, Any]] = [
-    user("u0"),
-    user("u1"),
-    user("system:serviceaccount:a:s0"),
-    group("g0"),
-    group("system:authenticated"),
-    group("system:serviceaccounts"),
-    group("system:serviceaccounts:b"),
-    sa("s0", "a"),
-    sa("s1", "b"),
-    sa("s2"),  # s2: namespace from the RoleBinding
-]
-LABELS = [{"agg": "one"}, {"agg": "two"}, {}]
-
-
-def _random_rule(rng: random.Random, cluster: bool) -> dict[str, Any]:
-    if cluster and rng.random() < 0.15:
-        return {"verbs": rng.sample(["get", "*"], 1), "nonResourceURLs": rng.sample(URLS, 2)}
-    out: dict[str, Any] = {
-        "verbs": rng.sample(VERBS, rng.randint(1, 2)),
-        "apiGroups": rng.sample(GROUPS, rng.randint(1, 2)),
-        "resources": rng.sample(RESOURCES, rng.randint(1, 3)),
-    }
-    if rng.random() < 0.25:
-        out["resourceNames"] = rng.sample(NAMES, 1)
-    return out
+from tests.rbac.rbacdata import (
+    RANDOM_LABELS as LABELS,
+)
+from tests.rbac.rbacdata import (
+    RANDOM_NAMESPACES as NAMESPACES,
+)
+from tests.rbac.rbacdata import (
+    RANDOM_SUBJECTS as SUBJECTS,
+)
+from tests.rbac.rbacdata import (
+    binding,
+    inv,
+    random_rule,
+    role,
+)
 
 
 def _generate(seed: int) -> list[Any]:
@@ -67,10 +37,10 @@ def _generate(seed: int) -> list[Any]:
             agg = [{"matchLabels": {"agg": "one"}}]
         elif i == 1:
             agg = [{"matchLabels": {"agg": "two"}}, {"matchLabels": {"agg": "one"}}]
-        rules = [_random_rule(rng, True) for _ in range(rng.randint(0, 3))]
+        rules = [random_rule(rng, True) for _ in range(rng.randint(0, 3))]
         objs.append(role(name, rules, labels=rng.choice(LABELS), aggregate=agg))
     for ns in NAMESPACES:
-        objs.append(role("r", [_random_rule(rng, False) for _ in range(2)], namespace=ns))
+        objs.append(role("r", [random_rule(rng, False) for _ in range(2)], namespace=ns))
     for i in range(10):
         subjects = rng.sample(SUBJECTS, rng.randint(1, 3))
         if rng.random() < 0.3:

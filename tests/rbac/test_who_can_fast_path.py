@@ -13,53 +13,34 @@ import pytest
 from stockade.rbac import ALL_NAMESPACES, PermissionIndex, PolicyRule, Request, build_index
 from stockade.rbac.types import Subject
 
-from tests.rbac.rbacdata import binding, group, inv, role, sa, user
+from tests.rbac.rbacdata import (
+    RANDOM_GROUPS as GROUPS,
+)
+from tests.rbac.rbacdata import (
+    RANDOM_LABELS as LABELS,
+)
+from tests.rbac.rbacdata import (
+    RANDOM_NAMESPACES as NAMESPACES,
+)
+from tests.rbac.rbacdata import (
+    RANDOM_SUBJECTS,
+    binding,
+    group,
+    inv,
+    random_rule,
+    role,
+    sa,
+    user,
+)
+from tests.rbac.rbacdata import (
+    RANDOM_URLS as URLS,
+)
+from tests.rbac.rbacdata import (
+    RANDOM_VERBS as VERBS,
+)
 
-NAMESPACES = ["a", "b", "c"]
-VERBS = ["get", "list", "create", "delete", "escalate", "*"]
-GROUPS = ["", "apps", "example.com", "*"]
-RESOURCES = [
-    "pods",
-    "pods/exec",
-    "pods/log",
-    "pods/*",
-    "secrets",
-    "deployments",
-    "deployments/scale",
-    "*/scale",
-    "*",
-    "widgets",
-    "nodes/proxy",
-]
-NAMES = ["x", "y"]
-URLS = ["/healthz", "/healthz/*", "/metrics", "*"]
-SUBJECTS: list[dict[str, Any]] = [
-    user("u0"),
-    user("u1"),
-    user("system:serviceaccount:a:s0"),
-    group("g0"),
-    group("system:masters"),
-    group("system:authenticated"),
-    group("system:serviceaccounts:b"),
-    sa("s0", "a"),
-    sa("s1", "b"),
-    sa("s2"),  # namespace from the RoleBinding
-]
-LABELS = [{"agg": "one"}, {"agg": "two"}, {}]
-
-
-def _random_rule(rng: random.Random, cluster: bool) -> dict[str, Any]:
-    if cluster and rng.random() < 0.15:
-        return {"verbs": rng.sample(["get", "*"], 1), "nonResourceURLs": rng.sample(URLS, 2)}
-    out: dict[str, Any] = {
-        "verbs": rng.sample(VERBS, rng.randint(1, 2)),
-        # Sometimes the same group twice: a rule is still one candidate.
-        "apiGroups": [rng.choice(GROUPS) for _ in range(rng.randint(1, 2))],
-        "resources": rng.sample(RESOURCES, rng.randint(1, 3)),
-    }
-    if rng.random() < 0.25:
-        out["resourceNames"] = rng.sample(NAMES, rng.randint(1, 2))
-    return out
+# system:masters is answered by the index as the API server answers it: always allowed.
+SUBJECTS = [*RANDOM_SUBJECTS, group("system:masters")]
 
 
 def _generate(seed: int) -> list[Any]:
@@ -72,11 +53,11 @@ def _generate(seed: int) -> list[Any]:
             agg = [{"matchLabels": {"agg": "one"}}]
         elif i == 1:
             agg = [{"matchLabels": {"agg": "two"}}, {"matchLabels": {"agg": "one"}}]
-        rules = [_random_rule(rng, True) for _ in range(rng.randint(0, 4))]
+        rules = [random_rule(rng, True) for _ in range(rng.randint(0, 4))]
         objs.append(role(name, rules, labels=rng.choice(LABELS), aggregate=agg))
     for ns in NAMESPACES:
         for j in range(2):
-            rules = [_random_rule(rng, False) for _ in range(rng.randint(1, 3))]
+            rules = [random_rule(rng, False) for _ in range(rng.randint(1, 3))]
             objs.append(role(f"r{j}", rules, namespace=ns))
     for i in range(rng.randint(5, 30)):
         subjects = [rng.choice(SUBJECTS) for _ in range(rng.randint(1, 4))]  # repeats too
