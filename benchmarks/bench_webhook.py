@@ -118,6 +118,7 @@ class RunResult:
     elapsed: float = 0.0
     server_cpu: float = 0.0
     client_cpu: float = 0.0
+    steal: float = 0.0
 
     def pct(self, p: float) -> float:
         """Latency percentile in milliseconds."""
@@ -149,6 +150,9 @@ class RunResult:
             "server_cpu_share": round(self.server_cpu / max(self.elapsed, 1e-9), 3),
             "client_cpu_share": round(self.client_cpu / max(self.elapsed, 1e-9), 3),
             "load_average_1m_after": round(os.getloadavg()[0], 2),
+            # CPU seconds the hypervisor gave to other guests while this VM wanted to run: on a
+            # shared VM the worst tails come with it, whatever the server does.
+            "steal_cpu_s": round(self.steal, 2),
         }
         if self.rss_kib:
             rss = [r for _, r in self.rss_kib]
@@ -162,6 +166,15 @@ def cpu_seconds(pid: int) -> float:
     """User + system CPU time a process has used, from /proc."""
     fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def steal_seconds() -> float:
+    """CPU time stolen from this machine by its hypervisor so far, all CPUs, from /proc/stat."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+        return int(fields[8]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
 
 
 def rss_kib(pid: int) -> int:
@@ -239,6 +252,7 @@ async def fixed_rate(
     sampler = asyncio.create_task(sample_memory())
     cpu0 = cpu_seconds(pid)
     client0 = time.process_time()
+    steal0 = steal_seconds()
     start = time.perf_counter()
     interval = 1.0 / rate
     n = int(rate * duration)
@@ -261,6 +275,7 @@ async def fixed_rate(
     result.elapsed = time.perf_counter() - start
     result.server_cpu = cpu_seconds(pid) - cpu0
     result.client_cpu = time.process_time() - client0
+    result.steal = steal_seconds() - steal0
     sampler.cancel()
     while not pool.empty():
         pool.get_nowait().writer.close()

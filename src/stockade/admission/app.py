@@ -36,6 +36,7 @@ from stockade.admission.review import (
     parse_review,
     review_response,
 )
+from stockade.memory import freeze_long_lived, thaw_long_lived
 
 log = logging.getLogger("stockade.admission")
 
@@ -68,14 +69,18 @@ class WebhookState:
         )
         return cls(policy=policy, **kwargs)
 
-    def poll(self) -> None:
-        """Check the config and the certificate once, counting the outcome."""
+    def poll(self) -> bool:
+        """Check the config and the certificate once, counting the outcome; True when the
+        policy was replaced."""
+        replaced = False
         for item in (self.policy, self.tls):
             if item is None:
                 continue
             changed = item.poll()
             if changed is not None:
                 self.metrics.reloads.labels(item.name, "ok" if changed else "error").inc()
+                replaced = replaced or (changed and item is self.policy)
+        return replaced
 
 
 def _bad(error: ReviewError, metrics: WebhookMetrics) -> tuple[int, bytes]:
@@ -212,15 +217,18 @@ def create_app(state: WebhookState) -> ValidateFirst:
         async def poll_forever() -> None:
             while True:
                 await asyncio.sleep(state.reload_interval)
-                state.poll()
+                if state.poll():
+                    freeze_long_lived()
 
         start = getattr(state.namespaces, "start", None)
         if callable(start):
             start()
+        freeze_long_lived()
         task = asyncio.create_task(poll_forever())
         try:
             yield
         finally:
+            thaw_long_lived()
             state.draining = True
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
