@@ -33,10 +33,21 @@ N_NS = 200
 READ_VERBS = ["get", "list", "watch"]
 WRITE_VERBS = ["create", "update", "patch", "delete"]
 RESOURCES = [
-    ("", "pods"), ("", "services"), ("", "configmaps"), ("", "endpoints"), ("", "events"),
-    ("", "persistentvolumeclaims"), ("apps", "deployments"), ("apps", "statefulsets"),
-    ("batch", "jobs"), ("networking.k8s.io", "ingresses"), ("", "pods/log"),
-    ("example.com", "widgets"), ("example.com", "gadgets"), ("", "secrets"), ("", "pods/exec"),
+    ("", "pods"),
+    ("", "services"),
+    ("", "configmaps"),
+    ("", "endpoints"),
+    ("", "events"),
+    ("", "persistentvolumeclaims"),
+    ("apps", "deployments"),
+    ("apps", "statefulsets"),
+    ("batch", "jobs"),
+    ("networking.k8s.io", "ingresses"),
+    ("", "pods/log"),
+    ("example.com", "widgets"),
+    ("example.com", "gadgets"),
+    ("", "secrets"),
+    ("", "pods/exec"),
 ]
 ORIGIN = Origin("bench.yaml", line=1)
 
@@ -78,43 +89,97 @@ def generate(seed: int) -> list[Resource]:
         for _ in range(rng.randint(1, 3)):
             kind = rng.random()
             if kind < 0.7:
-                subjects.append({"kind": "ServiceAccount", "name": f"sa-{rng.randrange(25)}",
-                                 "namespace": rng.choice(namespaces)})
+                subjects.append(
+                    {
+                        "kind": "ServiceAccount",
+                        "name": f"sa-{rng.randrange(25)}",
+                        "namespace": rng.choice(namespaces),
+                    }
+                )
             elif kind < 0.9:
                 subjects.append({"kind": "User", "name": f"user-{rng.randrange(500)}"})
             else:
                 subjects.append({"kind": "Group", "name": f"team-{rng.randrange(50)}"})
         ref = {"apiGroup": "rbac.authorization.k8s.io"}
         if i % 50 == 0:  # 1,000 ClusterRoleBindings
-            out.append(_obj("ClusterRoleBinding", f"crb-{i}", None,
-                            roleRef={**ref, "kind": "ClusterRole",
-                                     "name": f"cr-{rng.randrange(2000)}"},
-                            subjects=subjects))
+            out.append(
+                _obj(
+                    "ClusterRoleBinding",
+                    f"crb-{i}",
+                    None,
+                    roleRef={**ref, "kind": "ClusterRole", "name": f"cr-{rng.randrange(2000)}"},
+                    subjects=subjects,
+                )
+            )
         elif rng.random() < 0.5:
-            out.append(_obj("RoleBinding", f"rb-{i}", ns,
-                            roleRef={**ref, "kind": "Role", "name": f"role-{rng.randrange(40)}"},
-                            subjects=subjects))
+            out.append(
+                _obj(
+                    "RoleBinding",
+                    f"rb-{i}",
+                    ns,
+                    roleRef={**ref, "kind": "Role", "name": f"role-{rng.randrange(40)}"},
+                    subjects=subjects,
+                )
+            )
         else:
-            out.append(_obj("RoleBinding", f"rb-{i}", ns,
-                            roleRef={**ref, "kind": "ClusterRole",
-                                     "name": f"cr-{rng.randrange(2000)}"},
-                            subjects=subjects))
+            out.append(
+                _obj(
+                    "RoleBinding",
+                    f"rb-{i}",
+                    ns,
+                    roleRef={**ref, "kind": "ClusterRole", "name": f"cr-{rng.randrange(2000)}"},
+                    subjects=subjects,
+                )
+            )
     for ns in namespaces:
         for j in range(10):  # 2,000 secrets
-            out.append(Resource.from_object(
-                {"apiVersion": "v1", "kind": "Secret",
-                 "metadata": {"name": f"secret-{j}", "namespace": ns}}, ORIGIN))
+            out.append(
+                Resource.from_object(
+                    {
+                        "apiVersion": "v1",
+                        "kind": "Secret",
+                        "metadata": {"name": f"secret-{j}", "namespace": ns},
+                    },
+                    ORIGIN,
+                )
+            )
         for j in range(25):  # 5,000 service accounts, each with a workload
-            out.append(Resource.from_object(
-                {"apiVersion": "v1", "kind": "ServiceAccount",
-                 "metadata": {"name": f"sa-{j}", "namespace": ns}}, ORIGIN))
-            out.append(Resource.from_object(
-                {"apiVersion": "apps/v1", "kind": "Deployment",
-                 "metadata": {"name": f"app-{j}", "namespace": ns},
-                 "spec": {"template": {"spec": {
-                     "serviceAccountName": f"sa-{j}",
-                     "containers": [{"name": "c", "image": "x", "envFrom": [
-                         {"secretRef": {"name": f"secret-{j % 10}"}}]}]}}}}, ORIGIN))
+            out.append(
+                Resource.from_object(
+                    {
+                        "apiVersion": "v1",
+                        "kind": "ServiceAccount",
+                        "metadata": {"name": f"sa-{j}", "namespace": ns},
+                    },
+                    ORIGIN,
+                )
+            )
+            out.append(
+                Resource.from_object(
+                    {
+                        "apiVersion": "apps/v1",
+                        "kind": "Deployment",
+                        "metadata": {"name": f"app-{j}", "namespace": ns},
+                        "spec": {
+                            "template": {
+                                "spec": {
+                                    "serviceAccountName": f"sa-{j}",
+                                    "containers": [
+                                        {
+                                            "name": "c",
+                                            "image": "x",
+                                            "envFrom": [
+                                                {"secretRef": {"name": f"secret-{j % 10}"}}
+                                            ],
+                                        }
+                                    ],
+                                }
+                            }
+                        },
+                    },
+                    ORIGIN,
+                )
+            )
     return out
 
 
@@ -126,21 +191,32 @@ def main() -> None:
 
     resources = generate(args.seed)
     inventory = Inventory(resources)
-    kinds = {k: len(inventory.of_kind(k)) for k in
-             ("ClusterRole", "Role", "ClusterRoleBinding", "RoleBinding", "Secret")}
+    kinds = {
+        k: len(inventory.of_kind(k))
+        for k in ("ClusterRole", "Role", "ClusterRoleBinding", "RoleBinding", "Secret")
+    }
     print(f"generated: {kinds}")
 
     t0, c0 = time.perf_counter(), time.process_time()
     index = build_index(inventory)
     t_index, c_index = time.perf_counter() - t0, time.process_time() - c0
-    print(f"index: {t_index:.2f} s wall, {c_index:.2f} s CPU ({len(index.roles)} roles, "
-          f"{len(index.grants)} grants)  goal < 3 s")
+    print(
+        f"index: {t_index:.2f} s wall, {c_index:.2f} s CPU ({len(index.roles)} roles, "
+        f"{len(index.grants)} grants)  goal < 3 s"
+    )
 
     rng = random.Random(args.seed + 1)
     timings: dict[bool, list[float]] = {False: [], True: []}
     sizes = []
-    queries = [("get", "secrets"), ("list", "secrets"), ("create", "pods"), ("delete", "pods"),
-               ("patch", "deployments"), ("create", "pods/exec"), ("get", "widgets")]
+    queries = [
+        ("get", "secrets"),
+        ("list", "secrets"),
+        ("create", "pods"),
+        ("delete", "pods"),
+        ("patch", "deployments"),
+        ("create", "pods/exec"),
+        ("get", "widgets"),
+    ]
     for i in range(40):
         verb, resource = queries[i % len(queries)]
         res, _, sub = resource.partition("/")
@@ -152,21 +228,26 @@ def main() -> None:
         sizes.append(len(answer))
     for every_ns, label in ((False, "one namespace"), (True, "all namespaces")):
         ts = timings[every_ns]
-        print(f"who-can ({label}): median {statistics.median(ts) * 1000:.1f} ms, "
-              f"max {max(ts) * 1000:.1f} ms CPU over {len(ts)} queries  goal < 50 ms each")
+        print(
+            f"who-can ({label}): median {statistics.median(ts) * 1000:.1f} ms, "
+            f"max {max(ts) * 1000:.1f} ms CPU over {len(ts)} queries  goal < 50 ms each"
+        )
     print(f"  (median {statistics.median(sizes):.0f} subjects per answer)")
 
-    sa_identities = [i for i in identities_in_view(index, inventory)
-                     if i.kind == "ServiceAccount"][:5000]
+    sa_identities = [i for i in identities_in_view(index, inventory) if i.kind == "ServiceAccount"][
+        :5000
+    ]
     t0, c0 = time.perf_counter(), time.process_time()
     cells = direct = 0
     for cell in secret_matrix(index, inventory, sa_identities):
         cells += 1
         direct += cell.access == "direct"
     t_matrix, c_matrix = time.perf_counter() - t0, time.process_time() - c0
-    print(f"secrets matrix: {t_matrix:.2f} s wall, {c_matrix:.2f} s CPU for {kinds['Secret']} secrets x "
-          f"{len(sa_identities)} identities ({cells} cells with access, {direct} direct)"
-          f"  goal < 10 s")
+    print(
+        f"secrets matrix: {t_matrix:.2f} s wall, {c_matrix:.2f} s CPU for {kinds['Secret']} secrets x "
+        f"{len(sa_identities)} identities ({cells} cells with access, {direct} direct)"
+        f"  goal < 10 s"
+    )
 
 
 if __name__ == "__main__":
