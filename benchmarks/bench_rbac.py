@@ -100,37 +100,18 @@ def generate(seed: int) -> list[Resource]:
                 subjects.append({"kind": "User", "name": f"user-{rng.randrange(500)}"})
             else:
                 subjects.append({"kind": "Group", "name": f"team-{rng.randrange(50)}"})
-        ref = {"apiGroup": "rbac.authorization.k8s.io"}
+        # The draws happen in this order, so the generated cluster stays the same for a seed.
         if i % 50 == 0:  # 1,000 ClusterRoleBindings
-            out.append(
-                _obj(
-                    "ClusterRoleBinding",
-                    f"crb-{i}",
-                    None,
-                    roleRef={**ref, "kind": "ClusterRole", "name": f"cr-{rng.randrange(2000)}"},
-                    subjects=subjects,
-                )
-            )
-        elif rng.random() < 0.5:
-            out.append(
-                _obj(
-                    "RoleBinding",
-                    f"rb-{i}",
-                    ns,
-                    roleRef={**ref, "kind": "Role", "name": f"role-{rng.randrange(40)}"},
-                    subjects=subjects,
-                )
-            )
+            binding, name, where = "ClusterRoleBinding", f"crb-{i}", None
+            role = ("ClusterRole", f"cr-{rng.randrange(2000)}")
         else:
-            out.append(
-                _obj(
-                    "RoleBinding",
-                    f"rb-{i}",
-                    ns,
-                    roleRef={**ref, "kind": "ClusterRole", "name": f"cr-{rng.randrange(2000)}"},
-                    subjects=subjects,
-                )
-            )
+            binding, name, where = "RoleBinding", f"rb-{i}", ns
+            if rng.random() < 0.5:
+                role = ("Role", f"role-{rng.randrange(40)}")
+            else:
+                role = ("ClusterRole", f"cr-{rng.randrange(2000)}")
+        role_ref = {"apiGroup": "rbac.authorization.k8s.io", "kind": role[0], "name": role[1]}
+        out.append(_obj(binding, name, where, roleRef=role_ref, subjects=subjects))
     for ns in namespaces:
         for j in range(10):  # 2,000 secrets
             out.append(
