@@ -2,8 +2,8 @@
 
 `create_app` returns `ValidateFirst`, whose ``app`` is the Starlette application that routes
 every path, ``/validate`` included; each request goes to both and the answers are compared.
-The decision line written without a `logging.LogRecord` is compared with the one a record
-makes through the same `JsonFormatter`.
+The decision line the server writes straight to its log stream (`StreamDecisions`, no
+`logging.LogRecord`) is compared with the one a record makes through the same `JsonFormatter`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import pytest
 
 from stockade.admission.app import ValidateFirst, WebhookState, create_app
 from stockade.admission.judge import judge
-from stockade.admission.logs import JsonFormatter, log_decision
+from stockade.admission.logs import JsonFormatter, StreamDecisions, log_decision
 from stockade.admission.policy import Mode, load_policy
 from stockade.admission.review import parse_review
 
@@ -142,7 +142,7 @@ def test_metrics_count_both_paths_alike(app: ValidateFirst) -> None:
 
 
 @pytest.fixture
-def own_stream() -> Iterator[tuple[logging.Logger, io.StringIO, logging.Handler]]:
+def own_stream() -> Iterator[tuple[logging.Logger, io.StringIO, logging.StreamHandler[Any]]]:
     """The decision logger alone with a JSON stream handler, as the server sets it up."""
     logger = logging.getLogger("stockade.admission")
     stream = io.StringIO()
@@ -167,7 +167,7 @@ _TIME = re.compile(rb'^\{"time":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00",'
 
 
 def test_decision_line_without_a_record_is_the_same(
-    own_stream: tuple[logging.Logger, io.StringIO, logging.Handler],
+    own_stream: tuple[logging.Logger, io.StringIO, logging.StreamHandler[Any]],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     logger, stream, handler = own_stream
@@ -175,12 +175,11 @@ def test_decision_line_without_a_record_is_the_same(
     assert verdict.findings and verdict.errors  # violations and problems are in the line
 
     with monkeypatch.context() as m:
-        m.setattr(logger, "makeRecord", None)  # the lean line builds none
-        log_decision(req, verdict, 0.0012345)
+        m.setattr(logger, "makeRecord", None)  # the stream writer builds none
+        StreamDecisions(handler, logger.getEffectiveLevel())(req, verdict, 0.0012345)
     lean = stream.getvalue().encode()
     stream.seek(0)
     stream.truncate()
-    handler.addFilter(lambda record: True)  # a filter sends the line through a record
     log_decision(req, verdict, 0.0012345)
     reference = stream.getvalue().encode()
 
@@ -191,10 +190,11 @@ def test_decision_line_without_a_record_is_the_same(
 
 @pytest.mark.parametrize("where", ["logger", "handler"])
 def test_level_filtering_still_applies(
-    own_stream: tuple[logging.Logger, io.StringIO, logging.Handler], where: str
+    own_stream: tuple[logging.Logger, io.StringIO, logging.StreamHandler[Any]], where: str
 ) -> None:
     logger, stream, handler = own_stream
     (logger if where == "logger" else handler).setLevel(logging.WARNING)
     req, verdict = _decide()
+    StreamDecisions(handler, logger.getEffectiveLevel())(req, verdict, 0.001)
     log_decision(req, verdict, 0.001)
     assert stream.getvalue() == ""

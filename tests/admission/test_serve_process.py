@@ -161,3 +161,29 @@ def test_invalid_config_is_a_clear_error(tmp_path: Path, certs: CertPaths) -> No
     )
     assert proc.returncode == 2
     assert "admission.mode" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize(("level", "decisions"), [("info", 2), ("warning", 0)])
+def test_log_level_decides_the_decision_lines(certs: CertPaths, level: str, decisions: int) -> None:
+    proc, port = _start(certs, "--mode", "enforce", "--log-level", level)
+    try:
+        with httpx.Client(verify=client_context(certs.ca_cert), timeout=10) as client:
+            for _ in range(2):
+                review = {
+                    "apiVersion": "admission.k8s.io/v1",
+                    "kind": "AdmissionReview",
+                    "request": request_for(deployment(container=PRIVILEGED)),
+                }
+                assert client.post(f"https://127.0.0.1:{port}/validate", json=review).is_success
+            # A bad request is a warning: logged at either level.
+            bad = client.post(f"https://127.0.0.1:{port}/validate", content=b"{")
+            assert bad.status_code == 400
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(10) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+    lines = [orjson.loads(x) for x in proc.stderr.read().splitlines() if x.strip()]  # type: ignore[union-attr]
+    assert sum(1 for x in lines if x.get("msg") == "decision") == decisions
+    assert sum(1 for x in lines if x.get("msg") == "bad request") == 1

@@ -24,7 +24,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from stockade.admission.judge import Verdict, judge
-from stockade.admission.logs import log_decision
+from stockade.admission.logs import DecisionWriter, log_decision
 from stockade.admission.metrics import CONTENT_TYPE, WebhookMetrics
 from stockade.admission.namespaces import NamespaceLabels, StaticNamespaceLabels
 from stockade.admission.policy import AdmissionPolicy, Mode, load_policy
@@ -52,6 +52,8 @@ class WebhookState:
     max_body_bytes: int = MAX_BODY_BYTES
     reload_interval: float = 5.0
     draining: bool = False
+    # Through `logging` unless the server sets a writer up once (`logs.StreamDecisions`).
+    decisions: DecisionWriter = log_decision
 
     @classmethod
     def from_files(
@@ -190,7 +192,7 @@ def create_app(state: WebhookState) -> ValidateFirst:
             metrics.record(verdict)
             metrics.count(metrics.requests, "200")
             metrics.latency.observe(elapsed)
-            log_decision(req, verdict, elapsed)
+            state.decisions(req, verdict, elapsed)
             return 200, body
         finally:
             metrics.in_flight.dec()

@@ -11,6 +11,7 @@ import contextlib
 import datetime as dt
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -19,6 +20,8 @@ from stockade.admission.judge import Verdict
 from stockade.admission.review import AdmissionRequest
 
 log = logging.getLogger("stockade.admission")
+
+DecisionWriter = Callable[[AdmissionRequest, Verdict, float], None]
 
 
 class JsonFormatter(logging.Formatter):
@@ -43,31 +46,6 @@ def _fields(created: float, level: str, logger: str, msg: str, event: object) ->
     if isinstance(event, dict):
         out.update(event)
     return out
-
-
-def _plain_json_streams(logger: logging.Logger, level: int) -> list[logging.StreamHandler[Any]]:
-    """The handlers a record of ``level`` from ``logger`` reaches, when a record changes nothing.
-
-    That holds when no logger on the way and no handler has filters, and every handler is a
-    plain `logging.StreamHandler` with a `JsonFormatter`; the list is empty otherwise (and when
-    no handler would take the record, where `logging.lastResort` decides).
-    """
-    found: list[logging.StreamHandler[Any]] = []
-    current: logging.Logger | None = logger
-    while current is not None:
-        if current.filters:
-            return []
-        for handler in current.handlers:
-            if (
-                type(handler) is not logging.StreamHandler
-                or type(handler.formatter) is not JsonFormatter
-                or handler.filters
-            ):
-                return []
-            if level >= handler.level:
-                found.append(handler)
-        current = current.parent if current.propagate else None
-    return found
 
 
 def decision_event(request: AdmissionRequest, verdict: Verdict, seconds: float) -> dict[str, Any]:
@@ -109,24 +87,33 @@ def decision_event(request: AdmissionRequest, verdict: Verdict, seconds: float) 
 
 
 def log_decision(request: AdmissionRequest, verdict: Verdict, seconds: float) -> None:
-    """Write the decision line.
+    """Write the decision line through `logging`: filters and any handler apply."""
+    if log.isEnabledFor(logging.INFO):
+        log.info("decision", extra={"event": decision_event(request, verdict, seconds)})
 
-    One line per request: when the handlers are the plain JSON stream handlers the server
-    configures, the line is written as `JsonFormatter` would write it, without building a
-    `logging.LogRecord` (a twentieth of the request's CPU). Any other setup (filters, other
-    handlers, test capture) gets the record.
+
+class StreamDecisions:
+    """Decision lines written straight to the stream of the server's JSON log handler.
+
+    The server sets up one `logging.StreamHandler` with a `JsonFormatter`, and nothing filters
+    its records; it then writes each decision line as that handler would, under the handler's
+    lock, without building a `logging.LogRecord` (a twentieth of a review's CPU). Other setups
+    (tests, embedding) use `log_decision`, and with it the whole logging machinery.
     """
-    if not log.isEnabledFor(logging.INFO):
-        return
-    event = decision_event(request, verdict, seconds)
-    handlers = _plain_json_streams(log, logging.INFO)
-    if not handlers:
-        log.info("decision", extra={"event": event})
-        return
-    line = orjson.dumps(
-        _fields(time.time(), "INFO", log.name, "decision", event), default=str
-    ).decode()
-    for handler in handlers:
+
+    def __init__(self, handler: logging.StreamHandler[Any], level: int) -> None:
+        self._handler = handler
+        self._enabled = level <= logging.INFO and handler.level <= logging.INFO
+
+    def __call__(self, request: AdmissionRequest, verdict: Verdict, seconds: float) -> None:
+        """Write one line (nothing when the level is above info)."""
+        if not self._enabled:
+            return
+        event = decision_event(request, verdict, seconds)
+        line = orjson.dumps(
+            _fields(time.time(), "INFO", log.name, "decision", event), default=str
+        ).decode()
+        handler = self._handler
         with handler.lock or contextlib.nullcontext():
             try:
                 handler.stream.write(line + handler.terminator)

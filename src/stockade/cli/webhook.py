@@ -9,6 +9,7 @@ import ssl
 import sys
 from enum import StrEnum
 from pathlib import Path
+from typing import TextIO
 
 import typer
 import yaml
@@ -52,7 +53,7 @@ def _own_namespace(given: str | None) -> str | None:
         return None
 
 
-def _configure_logging(level: str) -> None:
+def _configure_logging(level: str) -> logging.StreamHandler[TextIO]:
     from stockade.admission.logs import JsonFormatter
 
     handler = logging.StreamHandler(sys.stderr)
@@ -60,6 +61,7 @@ def _configure_logging(level: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    return handler
 
 
 @command
@@ -96,10 +98,11 @@ def _serve(
 ) -> int:
     """Serve POST /validate over HTTPS, plus /healthz, /readyz and /metrics."""
     from stockade.admission.app import WebhookState
+    from stockade.admission.logs import StreamDecisions
     from stockade.admission.namespaces import KubernetesNamespaceLabels, StaticNamespaceLabels
     from stockade.admission.server import ServeOptions, build_server
 
-    _configure_logging(log_level)
+    handler = _configure_logging(log_level)
     own = _own_namespace(namespace)
     use_api = namespace_labels is NamespaceSource.API or (
         namespace_labels is NamespaceSource.AUTO and "KUBERNETES_SERVICE_HOST" in os.environ
@@ -113,6 +116,7 @@ def _serve(
         namespaces=labels,
         reload_interval=reload_interval,
         max_body_bytes=max_body_bytes,
+        decisions=StreamDecisions(handler, logging.getLogger().level),
     )
     try:
         server = build_server(state, tls_cert, tls_key, ServeOptions(host, port, drain_seconds))
