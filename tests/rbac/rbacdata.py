@@ -147,3 +147,26 @@ def random_rule(rng: random.Random, cluster: bool) -> dict[str, Any]:
     if rng.random() < 0.25:
         out["resourceNames"] = rng.sample(RANDOM_NAMES, rng.randint(1, 2))
     return out
+
+
+def random_cluster_roles(
+    rng: random.Random, count: int, most_rules: int
+) -> tuple[list[str], list[Resource]]:
+    """``count`` ClusterRoles with random rules and labels; the first two aggregate others
+    (``cr0`` by one label, ``cr1`` by two, so one aggregates the other)."""
+    names = [f"cr{i}" for i in range(count)]
+    objs = []
+    for i, name in enumerate(names):
+        agg = None
+        if i == 0:
+            agg = [{"matchLabels": {"agg": "one"}}]
+        elif i == 1:
+            agg = [{"matchLabels": {"agg": "two"}}, {"matchLabels": {"agg": "one"}}]
+        rules = [random_rule(rng, True) for _ in range(rng.randint(0, most_rules))]
+        objs.append(role(name, rules, labels=rng.choice(RANDOM_LABELS), aggregate=agg))
+    return names, objs
+
+
+def cluster_bindable(subjects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The subjects a ClusterRoleBinding can name: a ServiceAccount needs its namespace there."""
+    return [s for s in subjects if not (s["kind"] == "ServiceAccount" and "namespace" not in s)]

@@ -11,9 +11,6 @@ import pytest
 from stockade.rbac import ALL_NAMESPACES, Identity, Request, build_index
 
 from tests.rbac.rbacdata import (
-    RANDOM_LABELS as LABELS,
-)
-from tests.rbac.rbacdata import (
     RANDOM_NAMESPACES as NAMESPACES,
 )
 from tests.rbac.rbacdata import (
@@ -21,7 +18,9 @@ from tests.rbac.rbacdata import (
 )
 from tests.rbac.rbacdata import (
     binding,
+    cluster_bindable,
     inv,
+    random_cluster_roles,
     random_rule,
     role,
 )
@@ -29,24 +28,13 @@ from tests.rbac.rbacdata import (
 
 def _generate(seed: int) -> list[Any]:
     rng = random.Random(seed)
-    objs = []
-    cluster_roles = [f"cr{i}" for i in range(6)]
-    for i, name in enumerate(cluster_roles):
-        agg = None
-        if i == 0:
-            agg = [{"matchLabels": {"agg": "one"}}]
-        elif i == 1:
-            agg = [{"matchLabels": {"agg": "two"}}, {"matchLabels": {"agg": "one"}}]
-        rules = [random_rule(rng, True) for _ in range(rng.randint(0, 3))]
-        objs.append(role(name, rules, labels=rng.choice(LABELS), aggregate=agg))
+    cluster_roles, objs = random_cluster_roles(rng, 6, 3)
     for ns in NAMESPACES:
         objs.append(role("r", [random_rule(rng, False) for _ in range(2)], namespace=ns))
     for i in range(10):
         subjects = rng.sample(SUBJECTS, rng.randint(1, 3))
         if rng.random() < 0.3:
-            subjects = [
-                s for s in subjects if not (s["kind"] == "ServiceAccount" and "namespace" not in s)
-            ]
+            subjects = cluster_bindable(subjects)
             objs.append(binding(f"crb{i}", "ClusterRole", rng.choice(cluster_roles), subjects))
         else:
             ns = rng.choice(NAMESPACES)

@@ -17,16 +17,15 @@ from tests.rbac.rbacdata import (
     RANDOM_GROUPS as GROUPS,
 )
 from tests.rbac.rbacdata import (
-    RANDOM_LABELS as LABELS,
-)
-from tests.rbac.rbacdata import (
     RANDOM_NAMESPACES as NAMESPACES,
 )
 from tests.rbac.rbacdata import (
     RANDOM_SUBJECTS,
     binding,
+    cluster_bindable,
     group,
     inv,
+    random_cluster_roles,
     random_rule,
     role,
     sa,
@@ -45,16 +44,7 @@ SUBJECTS = [*RANDOM_SUBJECTS, group("system:masters")]
 
 def _generate(seed: int) -> list[Any]:
     rng = random.Random(seed)
-    objs = []
-    cluster_roles = [f"cr{i}" for i in range(8)]
-    for i, name in enumerate(cluster_roles):
-        agg = None
-        if i == 0:
-            agg = [{"matchLabels": {"agg": "one"}}]
-        elif i == 1:
-            agg = [{"matchLabels": {"agg": "two"}}, {"matchLabels": {"agg": "one"}}]
-        rules = [random_rule(rng, True) for _ in range(rng.randint(0, 4))]
-        objs.append(role(name, rules, labels=rng.choice(LABELS), aggregate=agg))
+    cluster_roles, objs = random_cluster_roles(rng, 8, 4)
     for ns in NAMESPACES:
         for j in range(2):
             rules = [random_rule(rng, False) for _ in range(rng.randint(1, 3))]
@@ -62,9 +52,7 @@ def _generate(seed: int) -> list[Any]:
     for i in range(rng.randint(5, 30)):
         subjects = [rng.choice(SUBJECTS) for _ in range(rng.randint(1, 4))]  # repeats too
         if rng.random() < 0.25:
-            subjects = [
-                s for s in subjects if not (s["kind"] == "ServiceAccount" and "namespace" not in s)
-            ] or [user("u0")]
+            subjects = cluster_bindable(subjects) or [user("u0")]
             ref = rng.choice([*cluster_roles, "missing"])
             obj = binding(f"crb{i}", "ClusterRole", ref, subjects)
         else:
