@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import itertools
 import ssl
@@ -79,6 +80,44 @@ def stop(running: Running) -> None:
     running.client.close()
     running.server.should_exit = True
     running._thread.join(10)  # type: ignore[attr-defined]
+
+
+Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
+
+
+def asgi_call(
+    app: Any, method: str, path: str, headers: list[tuple[bytes, bytes]], chunks: list[bytes]
+) -> Answer:
+    """Drive an ASGI app with one request whose body arrives in ``chunks``."""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "https",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": b"",
+        "headers": headers,
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8443),
+    }
+    messages = [
+        {"type": "http.request", "body": chunk, "more_body": i < len(chunks) - 1}
+        for i, chunk in enumerate(chunks or [b""])
+    ]
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    asyncio.run(app(scope, receive, send))
+    start, *bodies = sent
+    return start["status"], list(start["headers"]), b"".join(m.get("body", b"") for m in bodies)
 
 
 def log_lines(stream: io.StringIO) -> list[dict[str, Any]]:

@@ -8,7 +8,6 @@ The decision line the server writes straight to its log stream (`StreamDecisions
 
 from __future__ import annotations
 
-import asyncio
 import io
 import logging
 import re
@@ -24,44 +23,7 @@ from stockade.admission.logs import JsonFormatter, StreamDecisions, log_decision
 from stockade.admission.policy import Mode, load_policy
 from stockade.admission.review import parse_review
 
-from tests.admission.harness import PRIVILEGED, deployment, request_for
-
-Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
-
-
-def _call(
-    app: Any, method: str, path: str, headers: list[tuple[bytes, bytes]], chunks: list[bytes]
-) -> Answer:
-    """Drive an ASGI app with one request whose body arrives in ``chunks``."""
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": method,
-        "scheme": "https",
-        "path": path,
-        "raw_path": path.encode(),
-        "root_path": "",
-        "query_string": b"",
-        "headers": headers,
-        "client": ("127.0.0.1", 50000),
-        "server": ("127.0.0.1", 8443),
-    }
-    messages = [
-        {"type": "http.request", "body": chunk, "more_body": i < len(chunks) - 1}
-        for i, chunk in enumerate(chunks or [b""])
-    ]
-    sent: list[dict[str, Any]] = []
-
-    async def receive() -> dict[str, Any]:
-        return messages.pop(0) if messages else {"type": "http.disconnect"}
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    asyncio.run(app(scope, receive, send))
-    start, *bodies = sent
-    return start["status"], list(start["headers"]), b"".join(m.get("body", b"") for m in bodies)
+from tests.admission.harness import PRIVILEGED, asgi_call, deployment, request_for
 
 
 def _review(request: dict[str, Any]) -> bytes:
@@ -110,23 +72,23 @@ CASES: dict[str, tuple[str, str, list[tuple[bytes, bytes]], list[bytes], int]] =
 @pytest.mark.parametrize("case", CASES)
 def test_answers_match_starlette(app: ValidateFirst, case: str) -> None:
     method, path, headers, chunks, status = CASES[case]
-    lean = _call(app, method, path, headers, chunks)
-    routed = _call(app.app, method, path, headers, chunks)
+    lean = asgi_call(app, method, path, headers, chunks)
+    routed = asgi_call(app.app, method, path, headers, chunks)
     assert lean == routed
     assert lean[0] == status
 
 
 def test_metrics_count_both_paths_alike(app: ValidateFirst) -> None:
     def counted() -> bytes:
-        lines = _call(app, "GET", "/metrics", [], [])[2].splitlines()
+        lines = asgi_call(app, "GET", "/metrics", [], [])[2].splitlines()
         return b"\n".join(line for line in lines if b"duration" not in line)
 
     before = counted()
-    _call(app, "POST", "/validate", JSON, [DENIED])
-    _call(app, "POST", "/validate", JSON, [b"[]"])
+    asgi_call(app, "POST", "/validate", JSON, [DENIED])
+    asgi_call(app, "POST", "/validate", JSON, [b"[]"])
     lean = counted()
-    _call(app.app, "POST", "/validate", JSON, [DENIED])
-    _call(app.app, "POST", "/validate", JSON, [b"[]"])
+    asgi_call(app.app, "POST", "/validate", JSON, [DENIED])
+    asgi_call(app.app, "POST", "/validate", JSON, [b"[]"])
     routed = counted()
     assert before != lean
 
