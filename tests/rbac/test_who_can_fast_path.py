@@ -194,3 +194,32 @@ def test_many_bindings_of_one_cluster_role_across_namespaces() -> None:
     assert "s9" in local
     elsewhere = idx.who_can_request(Request("get", "pods", namespace="ns3"))
     assert "s9" not in [a.subject.name for a in elsewhere]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_who_can_tables_are_built_only_for_who_can(seed: int) -> None:
+    """``can``, ``allows`` and the secrets matrix never pay for the who-can tables; the first
+    ``who_can`` builds them, and answers are the same as with tables built up front."""
+    from stockade.rbac import Identity
+    from stockade.rbac.secrets import identities_in_view, secret_matrix
+
+    objs = _generate(seed)
+    inventory = inv(*objs)
+    lazy = build_index(inventory)
+    for identity in identities_in_view(lazy, inventory):
+        lazy.can(identity)
+        lazy.allows(identity, Request("get", "secrets", namespace="a"))
+    list(secret_matrix(lazy, inventory))
+    lazy.allows(Identity("u0", ()), Request("get", "pods", namespace="b"))
+    assert "_who_can_tables" not in vars(lazy)
+
+    eager = build_index(inventory)
+    eager.prepare_who_can()
+    assert "_who_can_tables" in vars(eager)
+    rng = random.Random(seed)
+    for _ in range(30):
+        req = _random_request(rng)
+        assert _fast(lazy, req) == naive_who_can(lazy, req), req
+        answers = [[a.to_json() for a in idx.who_can_request(req)] for idx in (lazy, eager)]
+        assert answers[0] == answers[1], req
+    assert "_who_can_tables" in vars(lazy)

@@ -3,7 +3,7 @@
 Queries are lookups: rules are filed by the (apiGroup, resource) they name
 (`stockade.rbac.rulemap`), so ``who_can`` examines only the rules that could grant the request,
 once per role, then fans each matching role out to its bindings and their subjects
-(`stockade.rbac.answers`); ``can`` follows an identity's user name and groups to its bindings. Semantics are the authorizer's
+(`stockade.rbac.answers`), tables built on the first such question; ``can`` follows an identity's user name and groups to its bindings. Semantics are the authorizer's
 (`stockade.rbac.match`, ``plugin/pkg/auth/authorizer/rbac``): a request in namespace N is
 granted by ClusterRoleBindings and by RoleBindings in N; a cluster-wide request only by
 ClusterRoleBindings; ``system:masters`` bypasses RBAC.
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from functools import cached_property
 from typing import NamedTuple
 
 from stockade.inventory import Inventory, Resource
@@ -101,9 +102,21 @@ class PermissionIndex:
             self.grants.append(grant)
             for s in b.subjects:
                 self._by_key[s.match_key].append(grant)
-        self._prepare_queries()
+        self._answer_cache: dict[Request, tuple[SubjectAccess, ...]] = {}
 
-    def _prepare_queries(self) -> None:
+    @cached_property
+    def _who_can_tables(self) -> tuple[RuleIndex, AnswerBuilder]:
+        """Rules filed by resource and each role's bindings in answer order: built on the first
+        ``who_can``, since ``can``, ``allows``, the secrets matrix and the scan rules never read
+        them (on 60,000 RBAC objects they are about a second and a hundred MB)."""
+        with cyclic_gc_paused():
+            return self._build_who_can_tables()
+
+    def prepare_who_can(self) -> None:
+        """Build what ``who_can`` reads now rather than on the first question."""
+        self._who_can_tables  # noqa: B018 - built and cached on access
+
+    def _build_who_can_tables(self) -> tuple[RuleIndex, AnswerBuilder]:
         """Number the roles that some binding uses, file their rules, and order the grants."""
         role_id: dict[int, int] = {}
         bound: list[Role] = []
@@ -121,9 +134,7 @@ class PermissionIndex:
                 # Bindings in more than one place (or cluster-wide): asked about everywhere.
                 homes[rid] = None
             numbered.append((grant.binding, rid))
-        self._rule_index = RuleIndex([r.rules for r in bound], homes)
-        self._answers = AnswerBuilder(numbered, bound)
-        self._answer_cache: dict[Request, tuple[SubjectAccess, ...]] = {}
+        return RuleIndex([r.rules for r in bound], homes), AnswerBuilder(numbered, bound)
 
     # -- building blocks ------------------------------------------------------------------
 
@@ -188,10 +199,11 @@ class PermissionIndex:
         """``who_can`` for a prepared Request (resource or non-resource)."""
         cached = self._answer_cache.get(req)
         if cached is None:
+            rule_index, answers = self._who_can_tables
             # A large answer is tens of thousands of small tuples, none of them cyclic.
             with cyclic_gc_paused():
-                matches = self._rule_index.matching(req, req.namespace)
-                cached = tuple(self._answers.answer(matches, req.namespace))
+                matches = rule_index.matching(req, req.namespace)
+                cached = tuple(answers.answer(matches, req.namespace))
             if len(self._answer_cache) >= _ANSWER_CACHE_SIZE:
                 del self._answer_cache[next(iter(self._answer_cache))]
             self._answer_cache[req] = cached
