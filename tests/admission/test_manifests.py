@@ -32,7 +32,12 @@ def _by_kind(docs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 def test_manifests_pass_the_scan(tmp_path: Path) -> None:
     certs = generate_certs(tmp_path / "certs", service_dns_names("stockade-webhook", "sec"))
-    for extra in ([], ["--cert-dir", str(certs.ca_cert.parent)], ["--cert-manager"]):
+    for extra in (
+        [],
+        ["--cert-dir", str(certs.ca_cert.parent)],
+        ["--cert-manager"],
+        ["--replicas", "4", "--cpu-request", "2"],
+    ):
         out, _ = _emit(tmp_path, "--namespace", "sec", *extra)
         result = scan_paths([str(out)])
         assert not result.errors
@@ -121,3 +126,25 @@ def test_bad_manifest_options_are_usage_errors(tmp_path: Path) -> None:
     assert r.exit_code == 2 and "ca.crt" in r.output
     r = runner.invoke(app, ["webhook", "manifests", "--image", IMAGE, "--timeout", "60"])
     assert r.exit_code == 2
+    r = runner.invoke(app, ["webhook", "manifests", "--image", IMAGE, "--replicas", "1"])
+    assert r.exit_code == 2 and "at least 2" in r.output
+    for bad in ("abc", "0", "-1", "1e3", "250M"):
+        r = runner.invoke(app, ["webhook", "manifests", "--image", IMAGE, "--cpu-request", bad])
+        assert r.exit_code == 2 and "not a CPU quantity" in r.output, bad
+
+
+def test_replicas_and_cpu_request_size_the_deployment(tmp_path: Path) -> None:
+    for request, limit in (("100m", "1"), ("750m", "1"), ("1", "1"), ("2500m", "2500m")):
+        _, docs = _emit(tmp_path, "--replicas", "3", "--cpu-request", request)
+        deployment = _by_kind(docs)["Deployment"]
+        assert deployment["spec"]["replicas"] == 3
+        resources = deployment["spec"]["template"]["spec"]["containers"][0]["resources"]
+        assert resources["requests"]["cpu"] == request
+        assert resources["limits"]["cpu"] == limit
+    _, docs = _emit(tmp_path)
+    deployment = _by_kind(docs)["Deployment"]
+    assert deployment["spec"]["replicas"] == 2
+    assert deployment["spec"]["template"]["spec"]["containers"][0]["resources"] == {
+        "requests": {"cpu": "100m", "memory": "128Mi"},
+        "limits": {"cpu": "1", "memory": "256Mi"},
+    }

@@ -2,7 +2,7 @@
 
 Namespace (restricted Pod Security), ServiceAccount without an automounted token (a projected,
 expiring token is mounted explicitly for the namespace watch), read-only RBAC on namespaces,
-ConfigMap with the config, Deployment (2 replicas spread over nodes, non-root, read-only root
+ConfigMap with the config, Deployment (2 or more replicas spread over nodes, non-root, read-only root
 filesystem, no capabilities, RuntimeDefault seccomp, requests and limits, probes),
 PodDisruptionBudget, Service, NetworkPolicies (default deny; the webhook may receive on its
 port and reach DNS and the API server) and the ValidatingWebhookConfiguration.
@@ -66,6 +66,30 @@ class ManifestOptions:
     config: str = field(default="")
     api_server_cidr: str = "0.0.0.0/0"
     """Where the API server is, for the egress policy; narrow it to the cluster's endpoint."""
+    replicas: int = 2
+    cpu_request: str = "100m"
+    """About 1 ms of CPU per review: 100m covers some 100 reviews per second per replica."""
+
+
+def cpu_millis(quantity: str) -> int | None:
+    """Millicores of a CPU quantity written as ``250m``, ``2`` or ``0.5``; None otherwise."""
+    text = quantity.strip()
+    try:
+        if text.endswith("m"):
+            value = int(text[:-1])
+        else:
+            value = round(float(text) * 1000)
+            if not text.replace(".", "", 1).isdigit():
+                return None
+    except ValueError:
+        return None
+    return value if value > 0 else None
+
+
+def _cpu_limit(request: str) -> str:
+    """One core, or the request when it is more: a limit below the request is invalid."""
+    millis = cpu_millis(request) or 0
+    return "1" if millis <= 1000 else request
 
 
 def covered_kinds(registry: Registry, capabilities: frozenset[str]) -> list[str]:
@@ -152,8 +176,8 @@ def _deployment(opts: ManifestOptions) -> dict[str, Any]:
             "failureThreshold": 3,
         },
         "resources": {
-            "requests": {"cpu": "100m", "memory": "128Mi"},
-            "limits": {"cpu": "1", "memory": "256Mi"},
+            "requests": {"cpu": opts.cpu_request, "memory": "128Mi"},
+            "limits": {"cpu": _cpu_limit(opts.cpu_request), "memory": "256Mi"},
         },
         "securityContext": {
             "allowPrivilegeEscalation": False,
@@ -177,7 +201,7 @@ def _deployment(opts: ManifestOptions) -> dict[str, Any]:
         "kind": "Deployment",
         "metadata": {"name": NAME, "namespace": opts.namespace, "labels": _labels("webhook")},
         "spec": {
-            "replicas": 2,
+            "replicas": opts.replicas,
             "revisionHistoryLimit": 3,
             "selector": {"matchLabels": selector},
             "strategy": {"rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}},

@@ -160,14 +160,29 @@ def _manifests(
         "--api-server-cidr",
         help="API server address block for the egress policy (metadata address always excluded).",
     ),
+    replicas: int = typer.Option(2, "--replicas", help="Replicas of the webhook (2 or more)."),
+    cpu_request: str = typer.Option(
+        "100m", "--cpu-request", help="CPU request per replica: about 1 ms per review."
+    ),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write to a file."),
 ) -> int:
     """Print a hardened, deployable manifest set as multi-document YAML."""
     from stockade.admission.certs import CA_CERT
-    from stockade.admission.manifests import ManifestOptions, webhook_manifests
+    from stockade.admission.manifests import ManifestOptions, cpu_millis, webhook_manifests
 
     if not 1 <= timeout <= 30:
         raise UsageError("--timeout must be between 1 and 30 seconds", "Example: --timeout 5.")
+    if replicas < 2:
+        raise UsageError(
+            f"--replicas {replicas}: the webhook needs at least 2",
+            "With one replica every restart leaves the API server without an answer; "
+            "use --replicas 2 or more.",
+        )
+    if cpu_millis(cpu_request) is None:
+        raise UsageError(
+            f"--cpu-request {cpu_request!r} is not a CPU quantity",
+            "Write millicores or cores, e.g. --cpu-request 250m or --cpu-request 1.",
+        )
     if mode not in ("enforce", "warn", "audit"):
         raise UsageError(f"--mode {mode!r} is not enforce, warn or audit", "Example: --mode warn.")
     ca_bundle = None
@@ -197,6 +212,8 @@ def _manifests(
         cert_manager=cert_manager,
         config=config_text,
         api_server_cidr=api_server_cidr,
+        replicas=replicas,
+        cpu_request=cpu_request.strip(),
     )
     text = yaml.safe_dump_all(webhook_manifests(opts), sort_keys=False, explicit_start=True)
     if output is not None:
