@@ -69,7 +69,7 @@ def _pss_fixtures() -> list[Path]:
 
 
 def _as_object(path: Path, i: int) -> dict[str, Any]:
-    pod = yaml.load(path.read_text(), Loader=yaml.CSafeLoader)
+    pod: dict[str, Any] = yaml.load(path.read_text(), Loader=yaml.CSafeLoader)
     pod.setdefault("metadata", {}).setdefault("name", f"fixture-{i}")
     if i % 2 == 0:
         return pod

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from typer.testing import CliRunner
 
@@ -56,7 +57,7 @@ spec:
 """
 
 
-def _run(tmp_path: Path, *args: str) -> tuple[int, dict]:  # type: ignore[type-arg]
+def _run(tmp_path: Path, *args: str) -> tuple[int, dict[str, Any]]:
     f = tmp_path / "m.yaml"
     f.write_text(MANIFESTS)
     result = runner.invoke(app, ["pss", str(f), "--format", "json", *args])

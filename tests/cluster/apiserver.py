@@ -242,8 +242,8 @@ class _Handler(BaseHTTPRequestHandler):
             body = {"major": "1", "minor": "32", "gitVersion": "v1.32.0", "platform": "linux/amd64"}
             self._send(200, orjson.dumps(body))
         elif parts == ["api"]:
-            body = {"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": []}
-            self._send(200, orjson.dumps(body))
+            versions = {"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": []}
+            self._send(200, orjson.dumps(versions))
         elif parts == ["apis"]:
             items = [
                 {

@@ -8,7 +8,7 @@ SECRET_VALUE = "s3cr3t-Pa55w0rd-do-not-leak"
 """The password stored in the cluster's Secret; it must never appear in any output."""
 SECRET_B64 = "czNjcjN0LVBhNTV3MHJkLWRvLW5vdC1sZWFr"
 
-_FIELDS = {"f:metadata": {"f:labels": {}}, "f:spec": {"f:replicas": {}}}
+_FIELDS: dict[str, Any] = {"f:metadata": {"f:labels": {}}, "f:spec": {"f:replicas": {}}}
 
 
 def _managed(*entries: tuple[str, str, str]) -> list[dict[str, Any]]:

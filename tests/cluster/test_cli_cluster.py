@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -35,25 +36,25 @@ def snapshot(cluster: Cluster, tmp_path_factory: pytest.TempPathFactory) -> Path
     return out
 
 
-def _scan_json(*args: str) -> dict[str, object]:
+def _scan_json(*args: str) -> dict[str, Any]:
     code, out = invoke("scan", *args, "--format", "json", "--fail-on", "never")
     assert code == 0, out
-    data: dict[str, object] = json.loads(out[: out.rindex("}") + 1])
+    data: dict[str, Any] = json.loads(out[: out.rindex("}") + 1])
     return data
 
 
 @pytest.fixture(scope="module")
-def live(cluster: Cluster) -> dict[str, object]:
+def live(cluster: Cluster) -> dict[str, Any]:
     return _scan_json(*_cluster_args(cluster))
 
 
 def test_scan_cluster_and_its_snapshot_give_identical_findings(
-    live: dict[str, object], snapshot: Path
+    live: dict[str, Any], snapshot: Path
 ) -> None:
     offline = _scan_json(str(snapshot))
     assert live["findings"] == offline["findings"]
     assert live["not_evaluated"] == offline["not_evaluated"]
-    rules = {(f["rule"], f["resource"]["kind"], f["resource"]["name"]) for f in live["findings"]}  # type: ignore[attr-defined, index]
+    rules = {(f["rule"], f["resource"]["kind"], f["resource"]["name"]) for f in live["findings"]}
     assert ("privileged-container", "Deployment", "api") in rules
     assert ("secret-not-rotated", "Secret", "db") in rules
     assert ("host-network", "Pod", "debug") in rules
@@ -61,7 +62,7 @@ def test_scan_cluster_and_its_snapshot_give_identical_findings(
     assert not any(kind == "ReplicaSet" or name == "api-5d8f-x1" for _, kind, name in rules)
 
 
-def test_unreadable_kinds_name_the_rules_they_affect(live: dict[str, object]) -> None:
+def test_unreadable_kinds_name_the_rules_they_affect(live: dict[str, Any]) -> None:
     entries = live["not_evaluated"]
     assert isinstance(entries, list)
     configmap = [n for n in entries if n.get("scope") == "ConfigMap"]
@@ -69,14 +70,14 @@ def test_unreadable_kinds_name_the_rules_they_affect(live: dict[str, object]) ->
     assert "403" in configmap[0]["reason"]
     values = [n for n in entries if "plaintext-secret-manifest" in n["rules"]]
     assert values, "a rule needing manifest files must be reported as not evaluated"
-    passed_ids = {f["rule"] for f in live["findings"]}  # type: ignore[attr-defined]
+    passed_ids = {f["rule"] for f in live["findings"]}
     assert "secret-in-env-literal" not in passed_ids
 
 
-def test_findings_on_live_objects_name_their_last_manager(live: dict[str, object]) -> None:
+def test_findings_on_live_objects_name_their_last_manager(live: dict[str, Any]) -> None:
     [priv] = [
         f
-        for f in live["findings"]  # type: ignore[attr-defined]
+        for f in live["findings"]
         if f["rule"] == "privileged-container" and f["resource"]["kind"] == "Deployment"
     ]
     assert priv["managed_by"] == {
@@ -119,7 +120,7 @@ def test_newer_snapshot_version_is_an_input_error(snapshot: Path, tmp_path: Path
 
 
 def test_no_secret_value_in_any_output(
-    cluster: Cluster, snapshot: Path, live: dict[str, object]
+    cluster: Cluster, snapshot: Path, live: dict[str, Any]
 ) -> None:
     outputs = [gzip.decompress(snapshot.read_bytes()).decode(), json.dumps(live)]
     outputs.append(invoke("scan", *_cluster_args(cluster), "--format", "table", "--explain")[1])

@@ -47,7 +47,7 @@ def _kubectl(cluster: Cluster, *args: str) -> dict[str, Any]:
 
 
 def _strip(obj: dict[str, Any]) -> dict[str, Any]:
-    out = json.loads(json.dumps(obj))
+    out: dict[str, Any] = json.loads(json.dumps(obj))
     out["metadata"].pop("managedFields", None)
     return out
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import orjson
 
 from stockade.detect.follow import Follower, follow
+from stockade.detect.readers import ReadItem
 
 from tests.detect.auditevents import event
 
@@ -16,7 +17,7 @@ def _line(verb: str) -> bytes:
     return orjson.dumps(event(verb, "pods")) + b"\n"
 
 
-def _verbs(items: list) -> list[str]:  # type: ignore[type-arg]
+def _verbs(items: list[ReadItem]) -> list[str]:
     return [i.event.verb for i in items if i.event is not None]
 
 

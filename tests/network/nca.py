@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 from stockade.network.addresses import AddressSet
-from stockade.network.ports import ALL_PORTS, MAX_PORT, MIN_PORT, PROTOCOLS, PortSet, normalize
+from stockade.network.ports import ALL_PORTS, MAX_PORT, MIN_PORT, Intervals, PortSet, normalize
 
 _CUBE = re.compile(r"\{([^{}]*)\}")
 
@@ -68,6 +68,17 @@ def _ports_of_list(text: str) -> tuple[tuple[int, int], ...]:
     return normalize(out)
 
 
+def _ports_of(protocol: str, ranges: Intervals) -> PortSet:
+    if protocol == "TCP":
+        return PortSet(tcp=ranges)
+    if protocol == "UDP":
+        return PortSet(udp=ranges)
+    if protocol == "SCTP":
+        return PortSet(sctp=ranges)
+    # Protocols without ports (ICMP, …) are allowed as a whole.
+    return PortSet(other=True)
+
+
 def _cube(body: str) -> PortSet:
     # body: "protocols:TCP, UDP,dst_ports:53,80-90"
     protos_text, _, ports_text = body.partition("dst_ports:")
@@ -78,11 +89,7 @@ def _cube(body: str) -> PortSet:
     if protos is None:
         return ALL_PORTS
     for p in protos:
-        if p in PROTOCOLS:
-            kw = p.lower()
-            out = out | PortSet(**{kw: ranges})
-        else:
-            out = out | PortSet(other=True)
+        out = out | _ports_of(p, ranges)
     return out
 
 

@@ -12,16 +12,23 @@ from stockade.network.model import NetworkModel
 from .builders import deploy, model_of, netpol, ns
 from .generator import generate
 
+Pairs = dict[tuple[str, str], list[str]]
+"""(source id, destination id) -> the port labels allowed between them."""
+Reach = list[tuple[list[str], list[str]]]
+"""(CIDRs, port labels) of every outside peer."""
+Outside = dict[str, tuple[Reach, Reach]]
+"""Per workload id: the outside peers it accepts from and sends to."""
 
-def expand(model: NetworkModel) -> tuple[dict[tuple[str, str], list[str]], dict[str, object]]:
+
+def expand(model: NetworkModel) -> tuple[Pairs, Outside]:
     gm = grouped_matrix(model)
-    pairs: dict[tuple[str, str], list[str]] = {}
+    pairs: Pairs = {}
     for a, b, ports in gm.connections:
         for src in a.workloads:
             for dst in b.workloads:
                 if src is not dst:
                     pairs[(src.id, dst.id)] = ports.labels()
-    outside = {
+    outside: Outside = {
         w.id: (
             [(x.cidrs(), p.labels()) for x, p in g.ingress],
             [(x.cidrs(), p.labels()) for x, p in g.egress],
@@ -32,9 +39,9 @@ def expand(model: NetworkModel) -> tuple[dict[tuple[str, str], list[str]], dict[
     return pairs, outside
 
 
-def direct(model: NetworkModel) -> tuple[dict[tuple[str, str], list[str]], dict[str, object]]:
+def direct(model: NetworkModel) -> tuple[Pairs, Outside]:
     pairs = {(a.id, b.id): p.labels() for a, b, p in model.connections()}
-    outside = {}
+    outside: Outside = {}
     for w in model.workloads:
         g = model.group_of[w.id]
         outside[w.id] = (

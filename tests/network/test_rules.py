@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from stockade.network import model as model_module
@@ -21,7 +23,9 @@ NETWORK_RULES = [
 ]
 
 
-def findings(objs: list[dict], rules: list[str] | None = None) -> list[tuple[str, str, str]]:
+def findings(
+    objs: list[dict[str, Any]], rules: list[str] | None = None
+) -> list[tuple[str, str, str]]:
     cfg = Config()
     cfg = cfg.model_copy(
         update={"rules": cfg.rules.model_copy(update={"only": rules or NETWORK_RULES})}

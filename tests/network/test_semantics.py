@@ -6,6 +6,8 @@ References: kubernetes.io "Network Policies" concept page ([D]) and the field do
 
 from __future__ import annotations
 
+from typing import Any
+
 from stockade.network.model import NetworkModel
 
 from .builders import (
@@ -24,7 +26,7 @@ from .builders import (
 DENY_ALL = {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
 
 
-def two_namespaces(*policies: dict) -> NetworkModel:
+def two_namespaces(*policies: dict[str, Any]) -> NetworkModel:
     return model_of(
         [
             ns("a", team="red"),
@@ -264,7 +266,7 @@ def test_match_expressions_operators() -> None:
     ]
 
     def allowed(op: str, values: list[str] | None) -> list[str]:
-        expr: dict = {"key": "tier", "operator": op}
+        expr: dict[str, Any] = {"key": "tier", "operator": op}
         if values is not None:
             expr["values"] = values
         p = netpol(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from stockade.pss import Level, evaluate_pod, parse_version, run_check
@@ -109,7 +111,7 @@ def test_selinux_container_engine_t_allowed_from_v1_31() -> None:
 # --- hostUsers: false (v1.35+) -----------------------------------------------------------------
 
 
-def _user_namespaced_root_pod() -> dict:  # type: ignore[type-arg]
+def _user_namespaced_root_pod() -> dict[str, Any]:
     pod = restricted_pod()
     pod["spec"]["hostUsers"] = False
     sc(pod, "pod").pop("runAsNonRoot")
@@ -143,7 +145,7 @@ def test_host_users_false_relaxes_baseline_proc_mount_but_not_restricted() -> No
 # --- Windows -----------------------------------------------------------------------------------
 
 
-def _windows_pod() -> dict:  # type: ignore[type-arg]
+def _windows_pod() -> dict[str, Any]:
     pod = plain_pod()
     pod["spec"]["os"] = {"name": "windows"}
     pod["spec"]["securityContext"] = {"runAsNonRoot": True}
@@ -248,7 +250,7 @@ def test_seccomp_container_annotations_count_only_for_existing_containers() -> N
         {"someFutureSource": {}},
     ],
 )
-def test_allowed_volume_sources(source: dict) -> None:  # type: ignore[type-arg]
+def test_allowed_volume_sources(source: dict[str, Any]) -> None:
     pod = restricted_pod()
     pod["spec"]["volumes"] = [{"name": "v", **source}]
     assert checks(pod, "restricted", "v1.0") == []

@@ -6,7 +6,7 @@ import pytest
 
 from stockade.errors import UsageError
 from stockade.inventory import Inventory
-from stockade.rbac import ALL_NAMESPACES, Identity, Request, build_index
+from stockade.rbac import ALL_NAMESPACES, Identity, Request, SubjectAccess, build_index
 from stockade.rbac.defaults import default_resources, resolve_version, with_defaults
 from stockade.sources.files import LoadOptions, load_paths
 
@@ -14,7 +14,7 @@ from tests.conftest import shared
 from tests.rbac.rbacdata import binding, inv, user
 
 
-def _names(answer: list) -> set[str]:  # type: ignore[type-arg]
+def _names(answer: list[SubjectAccess]) -> set[str]:
     return {a.subject.display() for a in answer}
 
 

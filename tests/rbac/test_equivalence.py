@@ -179,7 +179,7 @@ def _random_request(rng: random.Random) -> tuple[Request, str | None]:
 def test_who_can_equals_brute_force(seed: int) -> None:
     objs = _generate(seed)
     idx = build_index(inv(*objs))
-    subjects = {}
+    subjects: dict[tuple[str, str, str | None], tuple[str, list[str]]] = {}
     for o in objs:
         if o.kind in ("RoleBinding", "ClusterRoleBinding"):
             bns = o.namespace if o.kind == "RoleBinding" else None
@@ -187,6 +187,7 @@ def test_who_can_equals_brute_force(seed: int) -> None:
                 if s["kind"] == "ServiceAccount" and not (s.get("namespace") or bns):
                     continue
                 username, groups = _literal(s, bns)
+                key: tuple[str, str, str | None]
                 if username.startswith("system:serviceaccount:"):
                     _, _, sa_ns, sa_name = username.split(":")
                     key = ("ServiceAccount", sa_name, sa_ns)

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from stockade.rbac import ALL_NAMESPACES, Identity, Request, build_index, parse_identity
+from typing import Any
+
+from stockade.rbac import (
+    ALL_NAMESPACES,
+    Identity,
+    Request,
+    SubjectAccess,
+    build_index,
+    parse_identity,
+)
 from stockade.rbac.types import Subject
 
 from tests.rbac.rbacdata import binding, group, inv, role, rule, sa, user
 
 
-def _subjects(answer: list) -> set[str]:  # type: ignore[type-arg]
+def _subjects(answer: list[SubjectAccess]) -> set[str]:
     return {a.subject.display() for a in answer if a.subject.name != "system:masters"}
 
 
@@ -192,22 +201,20 @@ def test_non_resource_urls_are_answered() -> None:
 
 
 def test_malformed_objects_become_errors_and_the_rest_still_counts() -> None:
+    # Raw manifest items, malformed on purpose: a string where an object belongs.
+    bad_rules: list[Any] = [
+        "not a rule",
+        {"verbs": "get", "resources": ["pods"], "apiGroups": [""]},
+        {"resources": ["pods"], "apiGroups": [""]},
+        {"verbs": ["get"], "resources": ["pods"]},
+        rule("get", "secrets"),
+    ]
+    bad_subjects: list[Any] = [user("u"), {"kind": "Robot", "name": "r2"}, "junk"]
     idx = build_index(
         inv(
-            role(
-                "bad",
-                [
-                    "not a rule",
-                    {"verbs": "get", "resources": ["pods"], "apiGroups": [""]},
-                    {"resources": ["pods"], "apiGroups": [""]},
-                    {"verbs": ["get"], "resources": ["pods"]},
-                    rule("get", "secrets"),
-                ],
-            ),
+            role("bad", bad_rules),
             role("ns-url", [{"verbs": ["get"], "nonResourceURLs": ["/x"]}], namespace="a"),
-            binding(
-                "b", "ClusterRole", "bad", [user("u"), {"kind": "Robot", "name": "r2"}, "junk"]
-            ),
+            binding("b", "ClusterRole", "bad", bad_subjects),
             binding("crb-to-role", "Role", "ns-url", [user("w")]),
         )
     )

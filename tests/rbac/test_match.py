@@ -9,7 +9,9 @@ from stockade.rbac.types import PolicyRule
 
 
 def _rule(verbs: str, groups: str = "", resources: str = "", names: str = "") -> PolicyRule:
-    split = lambda s: tuple(s.split(",")) if s else ()  # noqa: E731
+    def split(s: str) -> tuple[str, ...]:
+        return tuple(s.split(",")) if s else ()
+
     groups_t = tuple("" if g == "core" else g for g in split(groups))
     return PolicyRule(split(verbs), groups_t, split(resources), split(names))
 

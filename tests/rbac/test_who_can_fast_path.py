@@ -186,9 +186,9 @@ def test_many_bindings_of_one_cluster_role_across_namespaces() -> None:
         ns = f"ns{i % 7}"
         objs.append(binding(f"rb{i}", "ClusterRole", "reader", [sa(f"s{i % 5}"), user("u0")], ns))
     idx = build_index(inv(*objs))
-    for ns in [None, ALL_NAMESPACES, "ns3", "b", "nowhere"]:
+    for where in [None, ALL_NAMESPACES, "ns3", "b", "nowhere"]:
         for verb, resource in [("get", "secrets"), ("get", "pods"), ("list", "secrets")]:
-            req = Request(verb, resource, namespace=ns)
+            req = Request(verb, resource, namespace=where)
             assert _fast(idx, req) == naive_who_can(idx, req), req
     local = [a.subject.name for a in idx.who_can_request(Request("get", "pods", namespace="b"))]
     assert "s9" in local

@@ -270,5 +270,6 @@ def test_finding_lines_after_a_broken_document() -> None:
     result = scan_text(text, only=["privileged-container"])
     assert len(result.errors) == 1
     (finding,) = result.findings
-    lines = text.splitlines()
-    assert lines[finding.location.line - 1].strip() == "privileged: true"
+    line = finding.location.line
+    assert line is not None
+    assert text.splitlines()[line - 1].strip() == "privileged: true"

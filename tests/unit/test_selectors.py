@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from stockade.inventory.selectors import parse_selector, selector_matches
@@ -30,7 +32,7 @@ LABELS = {"app": "web", "tier": "front"}
         ({"matchLabels": ["app", "web"]}, False),
     ],
 )
-def test_raw_selectors(selector: dict | None, selected: bool) -> None:  # type: ignore[type-arg]
+def test_raw_selectors(selector: dict[str, Any] | None, selected: bool) -> None:
     assert selector_matches(selector, LABELS) is selected
 
 
