@@ -46,7 +46,9 @@ def reference_judge(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     def run(req: AdmissionRequest, policy: AdmissionPolicy, mode: Mode) -> Verdict:
         ref = plain.get(id(policy))
         if ref is None:
-            ref = dataclasses.replace(policy, registry=_plain(policy.registry), rule_set=None)
+            ref = dataclasses.replace(
+                policy, registry=_plain(policy.registry), rule_set=None, scan_settings=None
+            )
             plain[id(policy)] = ref
         with monkeypatch.context() as m:
             m.setattr(workload, "PodChecks", run_checks)
