@@ -11,6 +11,7 @@ port and reach DNS and the API server) and the ValidatingWebhookConfiguration.
 from __future__ import annotations
 
 import base64
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,7 @@ WEBHOOK_NAME = "validate.stockade.dev"
 PORT = 8443
 TLS_SECRET = f"{NAME}-tls"
 TOKEN_PATH = "/var/run/secrets/kubernetes.io/serviceaccount"
+_CPU = re.compile(r"(\d+)m|(\d+(?:\.\d+)?)")
 
 # kind -> (API group, resource). Kinds the catalogue judges are sent to the webhook; Secrets
 # are not (their only rule needs manifest files), so Secret data never leaves the API server.
@@ -72,18 +74,12 @@ class ManifestOptions:
 
 
 def cpu_millis(quantity: str) -> int | None:
-    """Millicores of a CPU quantity written as ``250m``, ``2`` or ``0.5``; None otherwise."""
-    text = quantity.strip()
-    try:
-        if text.endswith("m"):
-            value = int(text[:-1])
-        else:
-            value = round(float(text) * 1000)
-            if not text.replace(".", "", 1).isdigit():
-                return None
-    except ValueError:
+    """Millicores of a positive CPU quantity written as ``250m``, ``2`` or ``0.5``; else None."""
+    match = _CPU.fullmatch(quantity.strip())
+    if match is None:
         return None
-    return value if value > 0 else None
+    millis = int(match[1]) if match[1] else round(float(match[2]) * 1000)
+    return millis or None
 
 
 def _cpu_limit(request: str) -> str:
