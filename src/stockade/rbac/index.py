@@ -3,7 +3,8 @@
 Queries are lookups: rules are filed by the (apiGroup, resource) they name
 (`stockade.rbac.rulemap`), so ``who_can`` examines only the rules that could grant the request,
 once per role, then fans each matching role out to its bindings and their subjects
-(`stockade.rbac.answers`), tables built on the first such question; ``can`` follows an identity's user name and groups to its bindings. Semantics are the authorizer's
+(`stockade.rbac.answers`); those tables are built on the first such question. ``can`` follows
+an identity's user name and groups to its bindings. Semantics are the authorizer's
 (`stockade.rbac.match`, ``plugin/pkg/auth/authorizer/rbac``): a request in namespace N is
 granted by ClusterRoleBindings and by RoleBindings in N; a cluster-wide request only by
 ClusterRoleBindings; ``system:masters`` bypasses RBAC.
