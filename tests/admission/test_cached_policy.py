@@ -46,9 +46,7 @@ def reference_judge(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     def run(req: AdmissionRequest, policy: AdmissionPolicy, mode: Mode) -> Verdict:
         ref = plain.get(id(policy))
         if ref is None:
-            ref = dataclasses.replace(
-                policy, registry=_plain(policy.registry), rule_set=None, scan_settings=None
-            )
+            ref = dataclasses.replace(policy, registry=_plain(policy.registry), scan_settings=None)
             plain[id(policy)] = ref
         with monkeypatch.context() as m:
             m.setattr(workload, "PodChecks", run_checks)
@@ -132,7 +130,8 @@ def test_config_reload_replaces_what_is_kept(tmp_path: Path, reference_judge: An
     path.write_text("admission:\n  mode: enforce\nrules:\n  disable: [privileged-container]\n")
     state.poll()
     after = state.policy.current
-    assert after is not before and after.rule_set is not before.rule_set
+    assert after.scan_settings is not None and before.scan_settings is not None
+    assert after is not before and after.scan_settings.rule_set is not before.scan_settings.rule_set
     verdict = judge(req, after, Mode.ENFORCE)
     assert "privileged-container" not in verdict.rules
     assert verdict == reference_judge(req, after, Mode.ENFORCE)

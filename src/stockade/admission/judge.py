@@ -75,7 +75,7 @@ def admission_resource(request: AdmissionRequest) -> Resource | None:
 def evaluate(resource: Resource, policy: AdmissionPolicy) -> ScanResult:
     """Scan one object with the policy's config: the `stockade scan` pipeline, unchanged."""
     settings = policy.scan_settings or admission_settings(
-        policy.effective_config, policy.registry, policy.rule_set
+        policy.effective_config, policy.registry, None
     )
     return scan_inventory(Inventory([resource]), settings)
 

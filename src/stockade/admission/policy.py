@@ -48,10 +48,9 @@ class AdmissionPolicy:
     scan_config: Config | None = None
     """The config the scan runs with: ``config`` restricted to rules whose severity (after the
     config's overrides) reaches the threshold, since no other rule can change a decision."""
-    rule_set: RuleSet | None = None
-    """The rules of the scan config, selected once per policy rather than once per request."""
     scan_settings: ScanSettings | None = None
-    """What each request is scanned with, built once per policy (`stockade.admission.judge`)."""
+    """What each request is scanned with, the rules of the scan config among it: built once per
+    policy rather than once per request (None: built per request, `stockade.admission.judge`)."""
 
     @property
     def effective_config(self) -> Config:
@@ -92,11 +91,9 @@ class AdmissionPolicy:
         if own_namespace:
             namespaces.add(own_namespace)
         scan_config = _decisive(config, registry, threshold)
-        rule_set = RuleSet(registry, scan_config)
         return cls(
             scan_config=scan_config,
-            rule_set=rule_set,
-            scan_settings=admission_settings(scan_config, registry, rule_set),
+            scan_settings=admission_settings(scan_config, registry, RuleSet(registry, scan_config)),
             config=config,
             registry=registry,
             default_mode=Mode(chosen_mode),
